@@ -1,0 +1,45 @@
+# kgqa — everything installs from nothing into .venv.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# torch must be the CPU build pinned in pyproject.toml; on our machines it lies in /opt/wheels.
+PIP_EXTRA := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+PIP    := $(BIN)/python -m pip --disable-pip-version-check $(PIP_EXTRA)
+
+.PHONY: install dev demo test lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -q "torch==2.13.0"
+	$(PIP) install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PIP) install -q -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed  ## runtime install
+
+dev: $(VENV)/.installed-dev  ## runtime + test/lint tools
+
+demo: install  ## build the sample graph and ask sample questions (no key, no Docker)
+	$(BIN)/kgqa demo
+
+test: dev  ## the whole test suite against a real (embedded) graph server
+	$(BIN)/ruff check kgqa tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: dev
+	$(BIN)/ruff check kgqa tests benchmarks
+	$(BIN)/ruff format --check kgqa tests benchmarks
+
+format: dev
+	$(BIN)/ruff check --fix kgqa tests benchmarks
+	$(BIN)/ruff format kgqa tests benchmarks
+
+clean:
+	-$(BIN)/kgqa graph stop 2>/dev/null
+	rm -rf $(VENV) .kgqa .pytest_cache .ruff_cache

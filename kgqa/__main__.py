@@ -1,0 +1,3 @@
+from kgqa.cli.main import run
+
+run()

