@@ -8,7 +8,19 @@ import sys
 import typer
 
 from kgqa import __version__
-from kgqa.cli import build_cmd, config_cmd, demo_cmd, eval_cmd, graph_cmd, qa_cmd, serve_cmd
+from kgqa.cli import (
+    ask_cmd,
+    build_cmd,
+    config_cmd,
+    cypher_cmd,
+    demo_cmd,
+    eval_cmd,
+    extraction_eval_cmd,
+    graph_cmd,
+    llm_cmd,
+    serve_cmd,
+)
+from kgqa.cli.groups import GROUPS
 from kgqa.cli.output import err
 from kgqa.errors import KgqaError
 
@@ -39,8 +51,22 @@ def main(
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-for module in (config_cmd, graph_cmd, build_cmd, qa_cmd, eval_cmd, serve_cmd, demo_cmd):
+for module in (
+    config_cmd,
+    graph_cmd,
+    build_cmd,
+    ask_cmd,
+    cypher_cmd,
+    eval_cmd,
+    extraction_eval_cmd,
+    llm_cmd,
+    serve_cmd,
+    demo_cmd,
+):
     module.register(app)
+for _name, _group in GROUPS.items():
+    if _group.registered_commands or _group.registered_groups:
+        app.add_typer(_group, name=_name)
 
 
 def run() -> None:
