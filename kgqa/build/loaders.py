@@ -105,9 +105,9 @@ _MD_RULES = [
     (re.compile(r"^```.*?$|^~~~.*?$", re.M), ""),  # code fences (keep the code text)
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images → alt text
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links → text
-    (re.compile(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$", re.M), r"\1"),  # headings
-    (re.compile(r"^\s{0,3}>\s?", re.M), ""),  # block quotes
-    (re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$", re.M), ""),  # horizontal rules
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.M), r"\1\n"),  # headings: own paragraph
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
+    (re.compile(r"^[ \t]{0,3}(?:[-*_][ \t]*){3,}$", re.M), ""),  # horizontal rules
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
     (re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?!\w)"), r"\1"),  # italics
     (re.compile(r"(?<!\w)_(?!\s)([^_\n]+?)_(?!\w)"), r"\1"),
@@ -119,7 +119,7 @@ _MD_RULES = [
 def markdown_to_text(text: str) -> tuple[str, str | None]:
     """Markdown → plain text (list markers and paragraphs kept); also the first heading as the title."""
     title = None
-    m = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", text, re.M)
+    m = re.search(r"^[ \t]{0,3}#[ \t]+(.+?)[ \t]*#*[ \t]*$", text, re.M)
     if m:
         title = m.group(1).strip()
     for pattern, repl in _MD_RULES:

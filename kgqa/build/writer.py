@@ -35,7 +35,6 @@ from kgqa.build.resolve import EntityRecord
 from kgqa.errors import InputError
 
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-EVIDENCE_FIELDS = ("evidence_keys", "doc_ids", "chunk_ids", "sentences", "extractors", "confidences")
 _ROW_FIELDS = ("keys", "doc_ids", "chunk_ids", "sentences", "extractors", "confidences")
 
 
@@ -174,22 +173,31 @@ RETURN DISTINCT e.id AS id
 
 
 def fact_rows(facts: Sequence[FactRecord]) -> dict[str, list[dict[str, Any]]]:
-    """Fact records → ``UNWIND`` rows grouped by relation type (one row per relationship)."""
-    by_rel: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    """Fact records → ``UNWIND`` rows grouped by relation type, exactly one row per relationship.
+
+    One row per (subject, type, object) matters: a statement evaluates each clause for all rows before the
+    next (eagerly, on ArcadeDB), so two rows for one relationship would both read its old evidence lists.
+    """
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    seen: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for f in facts:
-        ev = f.evidence
-        by_rel[f.relation].append(
-            {
-                "s": f.subject_id,
-                "o": f.object_id,
-                "keys": [e.key for e in ev],
-                "doc_ids": [e.doc_id for e in ev],
-                "chunk_ids": [e.chunk_id for e in ev],
-                "sentences": [e.sentence for e in ev],
-                "extractors": [e.extractor for e in ev],
-                "confidences": [float(e.confidence) for e in ev],
-            }
-        )
+        k = (f.relation, f.subject_id, f.object_id)
+        row = merged.get(k)
+        if row is None:
+            row = merged[k] = {"s": f.subject_id, "o": f.object_id, **{name: [] for name in _ROW_FIELDS}}
+        for e in f.evidence:
+            if e.key in seen[k]:
+                continue
+            seen[k].add(e.key)
+            row["keys"].append(e.key)
+            row["doc_ids"].append(e.doc_id)
+            row["chunk_ids"].append(e.chunk_id)
+            row["sentences"].append(e.sentence)
+            row["extractors"].append(e.extractor)
+            row["confidences"].append(float(e.confidence))
+    by_rel: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (rel, _, _), row in merged.items():
+        by_rel[rel].append(row)
     return by_rel
 
 
