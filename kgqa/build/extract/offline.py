@@ -243,6 +243,9 @@ def _compile(ontology: Ontology) -> TriggerSet:
             continue
         seen.add(key)
         triggers.append(Trigger(rel, w, lm, inverse, noun, source, text))
+    # a word listed both as a subject-role and an object-role noun of one relation is ambiguous: keep the former
+    role_lemmas = {(t.relation, t.lemmas) for t in triggers if t.source == "noun"}
+    triggers = [t for t in triggers if not (t.source == "inverse_noun" and (t.relation, t.lemmas) in role_lemmas)]
     by_first: dict[str, list[Trigger]] = {}
     for trig in triggers:
         for form in {trig.words[0], trig.lemmas[0]}:
@@ -271,6 +274,7 @@ class _Mention:
     end: int  # token index (exclusive)
     text: str
     ner: str | None
+    quoted: bool = False
     entity: int = -1  # index into _Doc.entities
 
 
@@ -310,6 +314,8 @@ def _clean_span(doc, start: int, end: int, trig: TriggerSet) -> tuple[int, int]:
     while start < end:
         tok = doc[start]
         low = tok.lower_.rstrip(".")
+        if tok.text == "The" and not tok.is_sent_start and start + 1 < end and doc[start + 1].is_title:
+            break
         if (
             low in DETS
             or low in HONORIFICS
@@ -406,7 +412,7 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
             label = Counter(labels).most_common(1)[0][0] if labels else None
         taken.update(range(s, e))
         span = doc[s:e]
-        result.append(_Mention(s, e, span.text, label))
+        result.append(_Mention(s, e, span.text, label, quoted=(s, e) in quoted))
     result.sort(key=lambda m: m.start)
     return result
 
@@ -461,31 +467,54 @@ def _type_noun_near(doc, m: _Mention, trig: TriggerSet) -> str | None:
     return None
 
 
+def _personish(ent: _Entity, words: list[str]) -> bool:
+    return ent.type == "Person" or (not ent.strong and 2 <= len(words) <= 4 and "of" not in words)
+
+
 def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
-    """Group mentions into document entities: a short name joins the latest full name that contains it."""
+    """Group mentions into document entities: a short name joins the full name it abbreviates.
+
+    A one- or two-word name joins an earlier longer name when it is that person's surname or first name, or the
+    first word(s) of an organisation/place/work name ("Nimbus" → "Nimbus Freight"); among several candidates
+    persons win for surnames, then the entity most recently seen as a sentence subject, then the latest one.
+    """
     doc = d.spacy_doc
     by_name: dict[str, int] = {}
+    words_of: dict[int, list[str]] = {}
+    last_subject: dict[int, int] = {}
+    last_seen: dict[int, int] = {}
+    has_work = "Work" in ontology.entity_names
     for mi, m in enumerate(d.mentions):
         words = [t.lower_ for t in doc[m.start : m.end]]
+        if words and words[0] == "the":
+            words = words[1:]
         key = " ".join(words)
         ner_t = _ner_type(m.ner, ontology)
-        strong_t = _name_type(words, trig, ontology) or _type_noun_near(doc, m, trig)
-        if m.ner == "WORK_OF_ART" and doc[m.start - 1 : m.start].text in {'"', "“"} if m.start else False:
-            strong_t = strong_t or ("Work" if "Work" in ontology.entity_names else None)
+        if m.quoted and has_work:
+            strong_t = "Work"
+        else:
+            strong_t = _name_type(words, trig, ontology) or _type_noun_near(doc, m, trig)
         if key in by_name:
             ei = by_name[key]
         else:
             ei = -1
-            # short name (1-2 tokens) contained at the edge of an earlier longer name → that entity
             if len(words) <= 2:
-                for prev in reversed(d.mentions[:mi]):
-                    pwords = [t.lower_ for t in doc[prev.start : prev.end]]
-                    if len(pwords) > len(words) and (pwords[: len(words)] == words or pwords[-len(words) :] == words):
-                        ei = prev.entity
-                        break
+                cands = []
+                for cand_ei, pwords in words_of.items():
+                    if len(pwords) <= len(words):
+                        continue
+                    ent = d.entities[cand_ei]
+                    if _personish(ent, pwords) and (pwords[-len(words) :] == words or pwords[: len(words)] == words):
+                        surname = pwords[-len(words) :] == words
+                        cands.append((1 if surname else 0, last_subject.get(cand_ei, -1), last_seen[cand_ei], cand_ei))
+                    elif not _personish(ent, pwords) and pwords[: len(words)] == words and ent.type != "Location":
+                        cands.append((0, last_subject.get(cand_ei, -1), last_seen[cand_ei], cand_ei))
+                if cands:
+                    ei = max(cands)[3]
             if ei < 0:
                 ei = len(d.entities)
                 d.entities.append(_Entity(name=_display_name(doc, m), type=None, strong=False))
+                words_of[ei] = words
             by_name[key] = ei
         m.entity = ei
         ent = d.entities[ei]
@@ -493,17 +522,20 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
             ent.type, ent.strong = strong_t, True
         elif ent.type is None and ner_t:
             ent.type = ner_t
+        # a mid-sentence capitalised "The" belongs to the name ("The Salt Ledger")
+        if doc[m.start].text == "The" and not doc[m.start].is_sent_start and not ent.name.startswith("The "):
+            ent.name = _display_name(doc, m)
+        last_seen[ei] = m.start
+        root = doc[m.start : m.end].root
+        if root.dep_ in {"nsubj", "nsubjpass"}:
+            last_subject[ei] = m.start
         for tok in doc[m.start : m.end]:
             d.tok2mention[tok.i] = mi
-    # titles at sentence start keep "The" only when they are works
-    for m in d.mentions:
-        ent = d.entities[m.entity]
-        if m.start > 0 and doc[m.start - 1].lower_ == "the" and ent.type == "Work" and doc[m.start - 1].is_title:
-            pass
 
 
 def _display_name(doc, m: _Mention) -> str:
-    text = doc[m.start : m.end].text
+    start = m.start + 1 if doc[m.start].text == "The" and doc[m.start].is_sent_start else m.start
+    text = doc[start : m.end].text
     text = re.sub(r"\s+", " ", text).strip(" ,.;:'\"“”")
     return text
 
@@ -566,21 +598,15 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
                 target = _pick_thing(d, history)
                 if target is not None:
                     d.refs[tok.i] = [target]
+                    if tok.dep_ in {"nsubj", "nsubjpass"}:
+                        history.append((tok.i, target, True))
             elif low in GROUP_PRONOUNS and tok.pos_ == "PRON" and last_person_group:
                 d.refs[tok.i] = list(last_person_group)
-            elif (
-                tok.pos_ == "NOUN"
-                and (tok.lower_ in trig.type_nouns or tok.lemma_.lower() in trig.type_nouns)
-                and any(c.lower_ in {"the", "this"} for c in tok.children)
-                and not any(c.dep_ in {"compound", "amod", "prep"} and c.i > tok.i for c in tok.children)
-                and not any(c.i in d.tok2mention for c in tok.children)
-                and not (tok.i + 1 < len(doc) and tok.i + 1 in d.tok2mention)
-            ):
-                want = trig.type_nouns.get(tok.lower_) or trig.type_nouns.get(tok.lemma_.lower())
-                for _ti, ent_i, _s in reversed(history):
-                    if d.entities[ent_i].type == want:
-                        d.refs[tok.i] = [ent_i]
-                        break
+            elif tok.pos_ == "NOUN" and any(c.lower_ in {"the", "this"} for c in tok.children):
+                target = _pick_by_noun(d, trig, history, tok)
+                if target is not None:
+                    d.refs[tok.i] = [target]
+                    history.append((tok.i, target, tok.dep_ in {"nsubj", "nsubjpass"}))
         # coordinated person subjects of this sentence → the referent of a later "they"
         for tok in sent:
             if tok.dep_ in {"nsubj", "nsubjpass"} and tok.conjuncts:
@@ -593,6 +619,45 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
                     sent_group = group
         if len(sent_group) > 1:
             last_person_group = sent_group
+
+
+def _pick_by_noun(d: _Doc, trig: TriggerSet, history, tok) -> int | None:
+    """'the company' → the latest Organization; 'the press' → the latest entity whose name ends in 'Press'.
+
+    Not an entity that is the subject of the same clause ("Ivo Calder established the firm"), and entities
+    with a sure type (from their name or a type noun) before those typed by NER alone.
+    """
+    doc = d.spacy_doc
+    if any(c.dep_ in {"compound", "amod", "prep", "poss"} and c.i > tok.i for c in tok.children):
+        return None  # "the company's founder" is fine, "the company in Calvar" names something new
+    if any(c.i in d.tok2mention for c in tok.children) or (tok.i + 1 < len(doc) and tok.i + 1 in d.tok2mention):
+        return None  # "the company Nimbus Freight": the name itself is the mention
+    low, lemma = tok.lower_, tok.lemma_.lower()
+    want = trig.type_nouns.get(low) or trig.type_nouns.get(lemma)
+    clause_subjects: set[int] = set()
+    if tok.dep_ in {"dobj", "pobj", "attr"}:
+        verb = tok.head.head if tok.dep_ == "pobj" else tok.head
+        for st in _subjects(verb):
+            clause_subjects.update(_entities_of_token(d, st))
+    window_start = tok.sent.start
+    for sents_back, sent in enumerate(reversed(list(d.spacy_doc[: tok.sent.start].sents)), start=1):
+        window_start = sent.start
+        if sents_back >= 3:
+            break
+    best_weak = None
+    for ti, ent_i, _s in reversed(history):
+        if ti >= tok.i or ent_i in clause_subjects:
+            continue
+        ent = d.entities[ent_i]
+        last_word = ent.name.split()[-1].lower() if ent.name else ""
+        if last_word in {low, lemma} and ent.type != "Person":
+            return ent_i
+        if want and ent.type == want:
+            if ent.strong and ti >= window_start:
+                return ent_i
+            if best_weak is None:
+                best_weak = ent_i
+    return best_weak
 
 
 def _learn_gender(d: _Doc, tok, ent_i: int) -> None:
@@ -767,7 +832,7 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                     forms = _tok_forms(tok)
                     if t.words[0] in forms or t.lemmas[0] in forms:
                         preps = [c for c in tok.children if c.lower_ == t.words[1] and c.dep_ in {"prep", "agent"}]
-                        if preps:
+                        if preps and (t.words[1] != "by" or _is_passive(tok)):
                             matches.append((t, [i, preps[0].i]))
                 continue
             matches.append((t, idxs))
@@ -852,6 +917,12 @@ def _expand(d: _Doc, tokens: list) -> list[int]:
                 if c.dep_ in {"appos", "compound", "nmod"} and c.i in d.tok2mention:
                     found = _entities_of_token(d, c)
                     break
+        if not found and tok.pos_ == "NOUN":
+            # "X is a publisher headquartered in Y", "X, a memoir written by Y": the noun stands for X
+            if tok.dep_ == "appos":
+                stack.insert(0, tok.head)
+            elif tok.dep_ in {"attr"} and tok.head.lemma_ == "be":
+                stack[0:0] = [c for c in tok.head.children if c.dep_ in {"nsubj", "nsubjpass"}]
         for e in found:
             if e not in ents:
                 ents.append(e)
@@ -917,7 +988,6 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
         words = _lex_norm(doc[ae:bs])
         if not words or len(words) > 8:
             continue
-        lead_comma = words[0] == ","
         core = [w for w in words if w != ","]
         if not core:
             continue
@@ -937,14 +1007,12 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
                             hit = "holder_first"
                     if core in (["'s", *f], ["'s", *f[:-1], f[-1] + "s"]):
                         hit = "holder_second"
-            else:
+            elif "," not in words:
                 for f in forms:
                     if c2 == f or core == f:
                         hit = "subject_first"
                     elif len(f) == 1 and c2 in ([f[0], "by"],) and t.source in {"phrase", "inverse_phrase"}:
                         hit = "passive"
-                    elif len(f) == 1 and c2 == [f[0]] and lead_comma:
-                        hit = None
             if hit is None:
                 continue
             if hit in {"holder_first", "subject_first"}:
@@ -974,8 +1042,7 @@ class OfflineExtractor:
         from kgqa.nlp import spacy_model
 
         trig = compile_triggers(ontology)
-        sdoc = spacy_model()(doc.text)
-        return self._extract_parsed(doc, sdoc, chunks, ontology, trig)
+        return self._extract_parsed(doc, parse(spacy_model(), [doc.text])[0], chunks, ontology, trig)
 
     def extract_many(
         self, docs: list[Document], chunks: list[list[Chunk]], ontology: Ontology
@@ -984,7 +1051,7 @@ class OfflineExtractor:
         from kgqa.nlp import spacy_model
 
         trig = compile_triggers(ontology)
-        parsed = spacy_model().pipe([d.text for d in docs], batch_size=16)
+        parsed = parse(spacy_model(), [d.text for d in docs])
         return [self._extract_parsed(d, s, c, ontology, trig) for d, s, c in zip(docs, parsed, chunks, strict=True)]
 
     # -- internals --------------------------------------------------------------------------------------
@@ -1052,35 +1119,36 @@ class OfflineExtractor:
             s, o = d.entities[c.subj], d.entities[c.obj]
             return rel is not None and s.type in rel.domain and o.type in rel.range
 
-        # Pass 1: corrections. Only when no alternative reading of the same trigger already fits.
+        # Entities whose current type already takes part in a fitting fact are never re-typed.
+        supported: set[int] = set()
         for c in cands:
+            if c.subj != c.obj and fits(c):
+                supported.update((c.subj, c.obj))
+        # Corrections, most trusted candidates first, only when no other reading of the same trigger fits.
+        for c in sorted(cands, key=lambda c: -c.confidence):
             if c.subj == c.obj or fits(c):
                 continue
-            alternatives = [
-                alt
+            if any(
+                alt is not c and alt.token == c.token and alt.subj == c.subj and alt.obj == c.obj and fits(alt)
                 for alt in cands
-                if alt is not c and alt.token == c.token and alt.subj == c.subj and alt.obj == c.obj and fits(alt)
-            ]
-            if alternatives:
+            ):
                 continue
             rel = ontology.relation(c.relation)
             if rel is None:
                 continue
-            ok = True
             plan = []
             for ei, allowed, role in ((c.subj, rel.domain, "subject"), (c.obj, rel.range, "object")):
                 ent = d.entities[ei]
                 if ent.type in allowed:
                     continue
-                if ent.strong or (len(allowed) != 1 and ent.type is not None):
-                    ok = False
+                weak = not ent.strong and ei not in supported
+                lexical_only = c.method.startswith("lex:")
+                if not weak or (len(allowed) != 1) or (lexical_only and ent.type is not None):
+                    plan = None
                     break
-                new = allowed[0]
-                plan.append((ent, new, role))
-            if not ok:
-                continue
-            if len(plan) == 2:
-                continue  # both ends wrong: too weak to trust
+                plan.append((ent, allowed[0], role))
+            if not plan or len(plan) == 2:
+                continue  # nothing to do, not allowed, or both ends wrong (too weak to trust)
             for ent, new, role in plan:
                 msg = f"{doc_id}: {ent.name}: {ent.type or 'untyped'} → {new} ({role} of {c.relation})"
                 log.info("type corrected: %s", msg)
@@ -1155,11 +1223,47 @@ class OfflineExtractor:
         return extractions
 
 
+def _segments(text: str) -> list[str]:
+    """Paragraphs and heading lines (with their trailing whitespace), concatenating back to ``text``."""
+    out: list[str] = []
+    pos = 0
+    for m in re.finditer(r"(?m)\n[ \t]*\n\s*|^#{1,6} [^\n]*\n\s*", text):
+        end = m.end()
+        if m.group(0).startswith("#") and m.start() > pos:
+            out.append(text[pos : m.start()])
+            pos = m.start()
+        out.append(text[pos:end])
+        pos = end
+    if pos < len(text):
+        out.append(text[pos:])
+    return [seg for seg in out if seg]
+
+
+def parse(nlp, texts: list[str]) -> list:
+    """spaCy docs whose sentences never cross a paragraph break or a markdown heading; text is unchanged."""
+    from spacy.tokens import Doc
+
+    segs = [_segments(t) for t in texts]
+    flat = [seg for ss in segs for seg in ss]
+    parsed = iter(nlp.pipe(flat, batch_size=64))
+    out = []
+    for text, ss in zip(texts, segs, strict=True):
+        docs = [next(parsed) for _ in ss]
+        if not docs:
+            out.append(nlp.make_doc(text))
+            continue
+        merged = docs[0] if len(docs) == 1 else Doc.from_docs(docs, ensure_whitespace=False)
+        if merged.text != text:  # never expected; fall back to one parse of the whole text
+            merged = nlp(text)
+        out.append(merged)
+    return out
+
+
 def sentences_of(text: str) -> list[Sentence]:
     """spaCy sentences of a text with character offsets (handy for callers without a chunker)."""
     from kgqa.nlp import spacy_model
 
     return [
         Sentence(text=s.text, start=s.start_char, end=s.end_char, index=i)
-        for i, s in enumerate(spacy_model()(text).sents)
+        for i, s in enumerate(parse(spacy_model(), [text])[0].sents)
     ]
