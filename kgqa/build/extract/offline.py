@@ -413,6 +413,20 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
         taken.update(range(s, e))
         span = doc[s:e]
         result.append(_Mention(s, e, span.text, label, quoted=(s, e) in quoted))
+    # a capitalised word the parser did not take for a name ("Vale lives in ..." at a sentence start) is one
+    # when the same word is part of a name elsewhere in the document
+    name_words = {doc[k].text for m in result for k in range(m.start, m.end) if doc[k].is_title}
+    for tok in doc:
+        if (
+            tok.i not in taken
+            and tok.text in name_words
+            and tok.is_title
+            and tok.lower_ not in trig.role_words
+            and tok.lower_ not in trig.type_nouns
+            and tok.lower_ not in DETS
+        ):
+            taken.add(tok.i)
+            result.append(_Mention(tok.i, tok.i + 1, tok.text, None))
     result.sort(key=lambda m: m.start)
     return result
 
@@ -679,7 +693,15 @@ def _unambiguous(d: _Doc, history, target: int) -> bool:
 
 
 def _pick_person(d: _Doc, history, gender: str, tok) -> int | None:
-    cands = [(ti, e, s) for ti, e, s in history if d.entities[e].type == "Person" and ti < tok.i]
+    cands = [
+        (ti, e, s)
+        for ti, e, s in history
+        if ti < tok.i
+        and (
+            d.entities[e].type == "Person"
+            or (d.entities[e].type is None and _personish(d.entities[e], d.entities[e].name.split()))
+        )
+    ]
     cands = [(ti, e, s) for ti, e, s in cands if d.entities[e].gender in (None, gender)]
     if not cands:
         return None
@@ -831,7 +853,21 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                 if idxs is None and not t.noun and len(t.words) == 2 and tok.pos_ in {"VERB", "AUX"}:
                     forms = _tok_forms(tok)
                     if t.words[0] in forms or t.lemmas[0] in forms:
-                        preps = [c for c in tok.children if c.lower_ == t.words[1] and c.dep_ in {"prep", "agent"}]
+                        # the preposition may hang on a common-noun object ("studied economics at X") or on a
+                        # copular type noun ("X is a harbor city in Y" ≈ "X is in Y")
+                        hosts = [tok] + [
+                            c
+                            for c in tok.children
+                            if c.i not in d.tok2mention
+                            and c.pos_ == "NOUN"
+                            and (c.dep_ == "dobj" or (c.dep_ == "attr" and c.lemma_.lower() in trig.type_nouns))
+                        ]
+                        preps = [
+                            c
+                            for h in hosts
+                            for c in h.children
+                            if c.lower_ == t.words[1] and c.dep_ in {"prep", "agent"}
+                        ]
                         if preps and (t.words[1] != "by" or _is_passive(tok)):
                             matches.append((t, [i, preps[0].i]))
                 continue
@@ -984,7 +1020,8 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
                 continue
         groups.append((s, e, list(ents)))
     out = []
-    for (_as, ae, aents), (bs, _be, bents) in itertools.pairwise(groups):
+    for (_as, ae, aents), (bs, be, bents) in itertools.pairwise(groups):
+        b_possessive = be < len(doc) and doc[be].tag_ == "POS"
         words = _lex_norm(doc[ae:bs])
         if not words or len(words) > 8:
             continue
@@ -1007,7 +1044,7 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
                             hit = "holder_first"
                     if core in (["'s", *f], ["'s", *f[:-1], f[-1] + "s"]):
                         hit = "holder_second"
-            elif "," not in words:
+            elif "," not in words and not b_possessive:
                 for f in forms:
                     if c2 == f or core == f:
                         hit = "subject_first"
@@ -1065,6 +1102,12 @@ class OfflineExtractor:
         _resolve_references(d, trig)
         cands = self._candidates(d, trig, ontology)
         facts = self._check_types(d, cands, ontology, doc.id)
+        if d.corrections:
+            # types changed: pronouns and "the company" may now point elsewhere; resolve and extract again
+            d.refs.clear()
+            _resolve_references(d, trig)
+            cands = self._candidates(d, trig, ontology)
+            facts = self._check_types(d, cands, ontology, doc.id)
         return self._package(doc, d, facts, chunks, ontology)
 
     def _candidates(self, d: _Doc, trig: TriggerSet, ontology: Ontology) -> list[_Candidate]:
@@ -1119,42 +1162,36 @@ class OfflineExtractor:
             s, o = d.entities[c.subj], d.entities[c.obj]
             return rel is not None and s.type in rel.domain and o.type in rel.range
 
-        # Entities whose current type already takes part in a fitting fact are never re-typed.
-        supported: set[int] = set()
+        # Each candidate votes, per sentence, for the type it needs at each end (when the other end fits or is
+        # untyped). A weak type (NER or none) changes when another type has more sentences voting for it.
+        votes: dict[int, dict[str, dict[int, float]]] = {}  # entity → type → sentence → weight
         for c in cands:
-            if c.subj != c.obj and fits(c):
-                supported.update((c.subj, c.obj))
-        # Corrections, most trusted candidates first, only when no other reading of the same trigger fits.
-        for c in sorted(cands, key=lambda c: -c.confidence):
-            if c.subj == c.obj or fits(c):
-                continue
-            if any(
-                alt is not c and alt.token == c.token and alt.subj == c.subj and alt.obj == c.obj and fits(alt)
-                for alt in cands
-            ):
-                continue
             rel = ontology.relation(c.relation)
-            if rel is None:
+            if rel is None or c.subj == c.obj:
                 continue
-            plan = []
-            for ei, allowed, role in ((c.subj, rel.domain, "subject"), (c.obj, rel.range, "object")):
-                ent = d.entities[ei]
-                if ent.type in allowed:
+            ends = ((c.subj, rel.domain, c.obj, rel.range), (c.obj, rel.range, c.subj, rel.domain))
+            for ei, allowed, other, other_allowed in ends:
+                ent, oth = d.entities[ei], d.entities[other]
+                if oth.type is not None and oth.type not in other_allowed:
                     continue
-                weak = not ent.strong and ei not in supported
-                lexical_only = c.method.startswith("lex:")
-                if not weak or (len(allowed) != 1) or (lexical_only and ent.type is not None):
-                    plan = None
-                    break
-                plan.append((ent, allowed[0], role))
-            if not plan or len(plan) == 2:
-                continue  # nothing to do, not allowed, or both ends wrong (too weak to trust)
-            for ent, new, role in plan:
-                msg = f"{doc_id}: {ent.name}: {ent.type or 'untyped'} → {new} ({role} of {c.relation})"
+                wants = [ent.type] if ent.type in allowed else list(allowed)
+                for want in wants:
+                    w = 1.0 / len(wants)
+                    per_sent = votes.setdefault(ei, {}).setdefault(want, {})
+                    per_sent[c.sent] = max(per_sent.get(c.sent, 0.0), w)
+        for ei, by_type in sorted(votes.items()):
+            ent = d.entities[ei]
+            if ent.strong:
+                continue
+            score = {t: sum(v.values()) for t, v in by_type.items()}
+            best = max(sorted(score), key=lambda t: score[t])
+            if best != ent.type and score[best] > score.get(ent.type or "", 0.0):
+                why = sorted({c.relation for c in cands if ei in (c.subj, c.obj)})
+                msg = f"{doc_id}: {ent.name}: {ent.type or 'untyped'} → {best} (from {', '.join(why)})"
                 log.info("type corrected: %s", msg)
                 d.corrections.append(msg)
                 ent.corrected_from = ent.type or "untyped"
-                ent.type, ent.strong = new, True
+                ent.type = best
         return [c for c in cands if c.subj != c.obj and fits(c)]
 
     def _package(self, doc: Document, d: _Doc, cands: list[_Candidate], chunks: list[Chunk], ontology: Ontology):
