@@ -168,6 +168,12 @@ OF_NAME_HEADS = {
 }
 NER_TYPES_KEEP = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "WORK_OF_ART", "PRODUCT"}
 NER_NOT_NAMES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "LANGUAGE", "EVENT"}
+CALENDAR = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "spring", "summer",
+    "autumn", "winter", "christmas", "easter",
+}  # fmt: skip
 QUOTE_RE = re.compile(r"[\"“]([A-Z][^\"”\n]{1,80}?)[\"”]")
 
 
@@ -284,6 +290,7 @@ class _Entity:
     type: str | None
     strong: bool  # type from name words / type nouns / quotes, not just NER
     gender: str | None = None
+    noun_gender: str | None = None  # from "his sister Lina", "Mr": survives a second resolution pass
     corrected_from: str | None = None
 
 
@@ -341,7 +348,13 @@ def _is_name_token(tok) -> bool:
 
 def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
     spans: list[tuple[int, int, str | None]] = []
-    blocked = {t.i for ent in doc.ents if ent.label_ in NER_NOT_NAMES for t in ent}
+    blocked = {
+        t.i
+        for ent in doc.ents
+        if ent.label_ in NER_NOT_NAMES
+        and not (len(ent) == 1 and ent[0].tag_ == "NNP" and ent[0].lower_ not in CALENDAR)
+        for t in ent
+    }
     # 1. quoted titles
     quoted: list[tuple[int, int]] = []
     for m in QUOTE_RE.finditer(doc.text):
@@ -498,12 +511,19 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
     last_subject: dict[int, int] = {}
     last_seen: dict[int, int] = {}
     has_work = "Work" in ontology.entity_names
+    # "Brannock" in "University of Brannock" is a place: it never abbreviates "Brannock Debating Society"
+    of_tails = set()
+    for m in d.mentions:
+        words = [t.lower_ for t in doc[m.start : m.end]]
+        if "of" in words[1:]:
+            of_tails.add(" ".join(words[words.index("of") + 1 :]))
     for mi, m in enumerate(d.mentions):
         words = [t.lower_ for t in doc[m.start : m.end]]
         if words and words[0] == "the":
             words = words[1:]
         key = " ".join(words)
-        ner_t = _ner_type(m.ner, ontology)
+        # spaCy's WORK_OF_ART/PRODUCT on an unquoted invented name is mostly noise ("Ines Morrow")
+        ner_t = None if m.ner in {"WORK_OF_ART", "PRODUCT"} and not m.quoted else _ner_type(m.ner, ontology)
         if m.quoted and has_work:
             strong_t = "Work"
         else:
@@ -521,7 +541,13 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
                     if _personish(ent, pwords) and (pwords[-len(words) :] == words or pwords[: len(words)] == words):
                         surname = pwords[-len(words) :] == words
                         cands.append((1 if surname else 0, last_subject.get(cand_ei, -1), last_seen[cand_ei], cand_ei))
-                    elif not _personish(ent, pwords) and pwords[: len(words)] == words and ent.type != "Location":
+                    elif (
+                        not _personish(ent, pwords)
+                        and pwords[: len(words)] == words
+                        and ent.type != "Location"
+                        and m.ner not in {"GPE", "LOC"}
+                        and " ".join(words) not in of_tails
+                    ):
                         cands.append((0, last_subject.get(cand_ei, -1), last_seen[cand_ei], cand_ei))
                 if cands:
                     ei = max(cands)[3]
@@ -604,7 +630,8 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
                 target = _pick_person(d, history, PERSON_PRONOUNS[low], tok)
                 if target is not None:
                     d.refs[tok.i] = [target]
-                    if d.entities[target].gender is None and _unambiguous(d, history, target):
+                    if d.entities[target].gender is None:
+                        # later pronouns of the other gender then skip this person ("She married him ... he")
                         d.entities[target].gender = PERSON_PRONOUNS[low]
                     if tok.dep_ in {"nsubj", "nsubjpass"}:
                         history.append((tok.i, target, True))
@@ -682,9 +709,9 @@ def _learn_gender(d: _Doc, tok, ent_i: int) -> None:
         w = c.lemma_.lower()
         if c.dep_ in {"compound", "appos", "attr"} or c is tok.head:
             if w in FEMALE_WORDS and (c.head is tok or (c is tok.head and tok.dep_ in {"appos", "compound"})):
-                ent.gender = "f"
+                ent.gender = ent.noun_gender = "f"
             elif w in MALE_WORDS and (c.head is tok or (c is tok.head and tok.dep_ in {"appos", "compound"})):
-                ent.gender = "m"
+                ent.gender = ent.noun_gender = "m"
 
 
 def _unambiguous(d: _Doc, history, target: int) -> bool:
@@ -703,6 +730,11 @@ def _pick_person(d: _Doc, history, gender: str, tok) -> int | None:
         )
     ]
     cands = [(ti, e, s) for ti, e, s in cands if d.entities[e].gender in (None, gender)]
+    if tok.dep_ in {"dobj", "pobj", "dative"}:
+        # "She married him": an object pronoun is not the subject of its own clause
+        verb = tok.head.head if tok.dep_ == "pobj" else tok.head
+        bound = {e for st in _subjects(verb) for e in _entities_of_token(d, st)}
+        cands = [c for c in cands if c[1] not in bound]
     if not cands:
         return None
     # a subject pronoun prefers the latest subject person; others take the latest person
@@ -806,6 +838,8 @@ def _holders(noun, depth: int = 0) -> list:
         out += _subjects(verb) if verb.pos_ in {"VERB", "AUX"} else [verb]
     if noun.dep_ == "compound" and noun.head.pos_ == "PROPN":
         out.append(noun.head)
+    if noun.dep_ == "dobj" and noun.head.lemma_ == "have":
+        out += _subjects(noun.head)  # "X has its head office in Y"
     if noun.dep_ in {"nsubj", "nsubjpass"} and noun.head.lemma_ == "be":
         out += [c for c in noun.head.children if c.dep_ == "attr"]
     if not out and noun.dep_ == "conj" and depth < 3:
@@ -887,6 +921,10 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
 def _roles(doc, t: Trigger, idxs: list[int]):
     anchor = _anchor(doc, idxs)
     last = doc[idxs[-1]]
+    if any(c.dep_ == "neg" for c in anchor.children) or (
+        anchor.dep_ in {"attr", "oprd"} and any(c.dep_ == "neg" for c in anchor.head.children)
+    ):
+        return None  # "never worked for", "is not the CEO of"
     if anchor.pos_ in {"NOUN", "PROPN"} or (t.noun and anchor.pos_ not in {"VERB", "AUX"}):
         holders = _holders(anchor)
         if last.pos_ == "ADP" and last.i != anchor.i:
@@ -941,10 +979,18 @@ def _expand(d: _Doc, tokens: list) -> list[int]:
         if tok.i in seen:
             continue
         seen.add(tok.i)
-        if tok.lower_ in REL_PRONOUNS and tok.tag_ in {"WDT", "WP", "IN"}:
-            verb = tok.head
-            if verb.dep_ in {"relcl", "acl"}:
-                stack.insert(0, verb.head)
+        if (tok.lower_ in REL_PRONOUNS and tok.tag_ in {"WDT", "WP", "IN"}) or tok.tag_ == "WP$":
+            # "X, which ...", "X, whose founder is ...": the clause's head noun
+            up = tok.head
+            for _ in range(3):
+                if up.dep_ in {"relcl", "acl"}:
+                    stack.insert(0, up.head)
+                    if up.head.dep_ == "conj" and any(c.lower_ in {"both", "all"} for c in up.subtree):
+                        stack.insert(0, up.head.head)  # "A and B, who both studied at ..."
+                    break
+                if up.head is up:
+                    break
+                up = up.head
             continue
         found = _entities_of_token(d, tok)
         if not found:
@@ -1020,7 +1066,16 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
                 continue
         groups.append((s, e, list(ents)))
     out = []
-    for (_as, ae, aents), (bs, be, bents) in itertools.pairwise(groups):
+    prev_end = sent.start
+    for (as_, ae, aents), (bs, be, bents) in itertools.pairwise(groups):
+        # "The founder of A, B, ...": a role noun before A, B in apposition after it
+        before = [w for w in _lex_norm(doc[max(prev_end, as_ - 6) : as_]) if w != ","]
+        prev_end = ae
+        if [t.lower_ for t in doc[ae:bs]] == [","] and before and before[-1] == "of":
+            for t in trig.triggers:
+                if t.noun and before[-1 - len(t.words) : -1] in (list(t.words), list(t.lemmas)):
+                    s_ents, o_ents = (aents, bents) if t.inverse else (bents, aents)
+                    out.append((t, s_ents, o_ents, as_ - 1))
         b_possessive = be < len(doc) and doc[be].tag_ == "POS"
         words = _lex_norm(doc[ae:bs])
         if not words or len(words) > 8:
@@ -1096,19 +1151,26 @@ class OfflineExtractor:
     def _extract_parsed(self, doc: Document, sdoc, chunks: list[Chunk], ontology: Ontology, trig: TriggerSet):
         if not chunks:
             chunks = [Chunk(id=f"{doc.id}#0", doc_id=doc.id, index=0, text=doc.text, start=0, end=len(doc.text))]
+        d, facts, _all = self._analyse(doc.id, sdoc, ontology, trig)
+        return self._package(doc, d, facts, chunks, ontology)
+
+    def _analyse(self, doc_id: str, sdoc, ontology: Ontology, trig: TriggerSet):
+        """Mentions → entities → references → candidates → type checks (twice when types were corrected)."""
         d = _Doc(spacy_doc=sdoc)
         d.mentions = _find_mentions(sdoc, trig)
         _build_entities(d, trig, ontology)
         _resolve_references(d, trig)
         cands = self._candidates(d, trig, ontology)
-        facts = self._check_types(d, cands, ontology, doc.id)
+        facts = self._check_types(d, cands, ontology, doc_id)
         if d.corrections:
             # types changed: pronouns and "the company" may now point elsewhere; resolve and extract again
             d.refs.clear()
+            for ent in d.entities:
+                ent.gender = ent.noun_gender
             _resolve_references(d, trig)
             cands = self._candidates(d, trig, ontology)
-            facts = self._check_types(d, cands, ontology, doc.id)
-        return self._package(doc, d, facts, chunks, ontology)
+            facts = self._check_types(d, cands, ontology, doc_id)
+        return d, facts, cands
 
     def _candidates(self, d: _Doc, trig: TriggerSet, ontology: Ontology) -> list[_Candidate]:
         out: list[_Candidate] = []
