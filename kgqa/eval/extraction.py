@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +39,17 @@ class Triple:
         return [self.subject, self.relation, self.object]
 
 
+_HONORIFICS = r"(?:mr|mrs|ms|miss|dr|prof|professor|sir|dame|lord|lady)"
+
+
 def norm_name(name: str) -> str:
-    """Matching key of a name: case/whitespace-insensitive, no leading article, no surrounding quotes."""
-    text = re.sub(r"\s+", " ", name.replace("_", " ")).strip().strip("\"'“”‘’ .,;:").casefold()
+    """Matching key of a name: case/accent/whitespace/period-insensitive, no leading article or honorific."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("_", " ").replace(".", " ")
+    text = re.sub(r"\s+", " ", text).strip().strip("\"'“”‘’ ,;:").casefold()
     text = re.sub(r"^the ", "", text)
+    text = re.sub(rf"^{_HONORIFICS} ", "", text)
     return text
 
 
@@ -262,9 +270,14 @@ def load_mapping(path: str | Path | None, ontology: Ontology) -> dict[str, Prope
 
 
 def webnlg_name(value: str) -> str:
-    """DBpedia resource → plain name: underscores → spaces, quotes and '(disambiguation)' removed."""
+    """DBpedia resource → plain name: underscores → spaces, quotes and '(disambiguation)' removed.
+
+    A qualified place name keeps its first part ("Jasper,_Alabama" → "Jasper"): our graph states the
+    containing place as a separate LOCATED_IN fact, so the extractor never produces the combined name.
+    """
     text = value.strip().strip('"').replace("_", " ")
     text = re.sub(r"\s*\([^)]*\)$", "", text)
+    text = text.split(", ")[0]
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -383,9 +383,18 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
                     nxt.lower_ in {"of", "&", "for"}
                     and j + 1 < n
                     and _is_name_token(doc[j + 1])
-                    and (doc[j - 1].lower_ in OF_NAME_HEADS or nxt.lower_ == "&")
+                    and (doc[j - 1].lower_ in OF_NAME_HEADS or nxt.lower_ == "&" or doc[i].text == "The")
                 ):
                     j += 2
+                    continue
+                if (  # "The Fellowship of the Ring"
+                    nxt.lower_ == "of"
+                    and doc[i].text == "The"
+                    and j + 2 < n
+                    and doc[j + 1].lower_ == "the"
+                    and _is_name_token(doc[j + 2])
+                ):
+                    j += 3
                     continue
                 if nxt.lower_ in {"-", "–"} and j + 1 < n and _is_name_token(doc[j + 1]) and nxt.whitespace_ == "":
                     j += 2
@@ -412,6 +421,8 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
             continue  # inside a quoted title: the title wins
         if not any(doc[k].is_title or doc[k].is_upper for k in range(cs, ce)):
             continue
+        if label == "NORP" and ce - cs == 1:
+            continue  # "an American who ...", "Turkish": nationalities are not entities here
         cleaned.append((cs, ce, label))
     # keep the longest span where spans overlap; keep the NER label of any overlapping entity
     cleaned.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
@@ -432,6 +443,7 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
     for tok in doc:
         if (
             tok.i not in taken
+            and tok.ent_type_ != "NORP"
             and tok.text in name_words
             and tok.is_title
             and tok.lower_ not in trig.role_words
@@ -999,7 +1011,7 @@ def _expand(d: _Doc, tokens: list) -> list[int]:
                 if c.dep_ in {"appos", "compound", "nmod"} and c.i in d.tok2mention:
                     found = _entities_of_token(d, c)
                     break
-        if not found and tok.pos_ == "NOUN":
+        if not found and tok.pos_ in {"NOUN", "PROPN", "ADJ"}:
             # "X is a publisher headquartered in Y", "X, a memoir written by Y": the noun stands for X
             if tok.dep_ == "appos":
                 stack.insert(0, tok.head)
