@@ -105,7 +105,11 @@ _MD_RULES = [
     (re.compile(r"^```.*?$|^~~~.*?$", re.M), ""),  # code fences (keep the code text)
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images → alt text
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links → text
-    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.M), r"\1\n"),  # headings: own paragraph
+    # headings → their text, as a paragraph of their own (a blank line after them)
+    (
+        re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$(\n(?![ \t]*\n))?", re.M),
+        lambda m: m.group(1) + ("\n\n" if m.group(2) else ""),
+    ),
     (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
     (re.compile(r"^[ \t]{0,3}(?:[-*_][ \t]*){3,}$", re.M), ""),  # horizontal rules
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold

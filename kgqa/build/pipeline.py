@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 GROUP_MAX_DOCS = 50
 GROUP_MAX_SECONDS = 5.0
+EXTRACT_WINDOW = 32  # documents extracted together (nlp.pipe batching, corpus-wide type votes)
 
 
 @dataclass
@@ -114,6 +115,60 @@ def load_extractor(spec: str | None, settings: Any):
 # --------------------------------------------------------------------------------------------- one document
 
 
+def corpus_type_votes(extractions: list[list[Extraction]], ontology: Ontology) -> dict[str, Counter]:
+    """Normalised name → Counter of the types extractors gave its mentions, over several documents."""
+    votes: dict[str, Counter] = {}
+    for per_doc in extractions:
+        for ex in per_doc:
+            for m in ex.mentions:
+                if m.type and ontology.entity(m.type):
+                    votes.setdefault(normalize(m.name, None), Counter())[m.type] += 1
+    return votes
+
+
+def _apply_consensus(
+    mentions: list, facts: list[Fact], ontology: Ontology, registry: EntityRegistry, corpus: dict[str, Counter]
+) -> list[str]:
+    """Re-type names whose type disagrees with a clear majority (corpus votes + entities already known)."""
+    cache: dict[str, Counter] = {}
+    changes: list[str] = []
+
+    def votes(name: str) -> Counter:
+        key = normalize(name, None)
+        if key not in cache:
+            c = Counter(corpus.get(key, {}))
+            for t in ontology.entity_names:
+                if registry.exact(normalize(name, t), t) is not None:
+                    c[t] += 3
+            cache[key] = c
+        return cache[key]
+
+    def consensus(name: str, given: str | None, allowed: list[str]) -> str | None:
+        if given is None:
+            return None
+        c = votes(name)
+        if not c:
+            return None
+        best, n = c.most_common(1)[0]
+        if best == given or best not in allowed or n < 2 or n < 2 * c.get(given, 0):
+            return None
+        changes.append(f"{name!r}: {given} → {best} (type votes across documents: {dict(c)})")
+        return best
+
+    all_types = ontology.entity_names
+    for m in mentions:
+        m.type = consensus(m.name, m.type, all_types) or m.type
+    for f in facts:
+        rel = ontology.relation(f.relation)
+        if rel is None:
+            continue
+        if len(rel.domain) > 1:
+            f.subject_type = consensus(f.subject, f.subject_type, rel.domain) or f.subject_type
+        if len(rel.range) > 1:
+            f.object_type = consensus(f.object, f.object_type, rel.range) or f.object_type
+    return list(dict.fromkeys(changes))
+
+
 def _known_types(mentions: list, facts: list[Fact], ontology: Ontology, registry: EntityRegistry) -> dict[str, str]:
     """Surface name → entity type, from (by priority) typed mentions, unambiguously typed fact ends, and
     entities already known under the same normalised name (when exactly one type has it)."""
@@ -162,8 +217,13 @@ def process_document(
     ontology: Ontology,
     registry: EntityRegistry,
     extractor_name: str,
+    corpus_votes: dict[str, Counter] | None = None,
 ) -> tuple[DocumentPayload, ConstraintReport, list[MergeEvent], int]:
-    """Extractions of one document → a payload to write (resolving entities in ``registry``)."""
+    """Extractions of one document → a payload to write (resolving entities in ``registry``).
+
+    ``corpus_votes`` (normalised name → type counts over the documents extracted together) lets a clear
+    corpus-wide majority correct an extractor's type for a name (e.g. a person typed as an organisation in
+    one sentence), in mentions and in fact slots whose domain/range allows that type."""
     if len(extractions) != len(chunks):
         raise InputError(f"the extractor returned {len(extractions)} results for {len(chunks)} chunks")
     owner: dict[int, Chunk] = {}  # sentence index → first chunk holding it (overlapping sentences)
@@ -193,8 +253,10 @@ def process_document(
             f.extractor = f.extractor or extractor_name
             facts.append(f)
 
+    retyped = _apply_consensus(mentions, facts, ontology, registry, corpus_votes or {})
     known_types = _known_types(mentions, facts, ontology, registry)
     kept, report = check_facts(facts, ontology, known_types)
+    report.retyped[:0] = retyped
 
     def position_of_fact(f: Fact) -> int:
         c = chunk_by_id[f.chunk_id]
@@ -215,7 +277,7 @@ def process_document(
         pos = position_of_fact(f)
         resolve_mentions.append(Mention(f.subject, f.subject_type, pos))
         resolve_mentions.append(Mention(f.object, f.object_type, pos))
-    mapping, merges = registry.resolve_document(doc.id, resolve_mentions)
+    mapping, merges = registry.resolve_document(doc.id, resolve_mentions, doc.title)
 
     def eid(name: str, type_: str | None) -> str | None:
         return mapping.get((" ".join(name.split()), type_))
@@ -382,48 +444,54 @@ def _build_documents(
             report.evidence += sum(len(f.evidence) for f in p.facts)
 
     total = len(todo)
-    for done, doc in enumerate(todo):
+    done = 0
+    for start in range(0, total, EXTRACT_WINDOW):
+        window = todo[start : start + EXTRACT_WINDOW]
         notify("extracting", done, total)
-        try:
-            chunks = chunk_document(doc, options.chunk_size, options.overlap_sentences)
-            extractions = extractor.extract(doc, chunks, ontology)
-            payload, creport, merges, n_mentions = process_document(
-                doc, chunks, list(extractions), ontology, registry, report.extractor
+        extracted = _extract_window(window, extractor, ontology, options)
+        votes = corpus_type_votes([ex for _, _, ex in extracted if not isinstance(ex, Exception)], ontology)
+        for doc, chunks, result in extracted:
+            done += 1
+            if isinstance(result, Exception):
+                _record_failure(report, doc, result, "extraction failed")
+                continue
+            extractions = result
+            try:
+                payload, creport, merges, n_mentions = process_document(
+                    doc, chunks, extractions, ontology, registry, report.extractor, votes
+                )
+            except (GraphUnavailable, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                _record_failure(report, doc, exc, "processing failed")
+                continue
+            for ex in extractions:
+                report.extraction_errors.extend(f"{doc.id}: {e}" for e in ex.errors)
+                for k, v in (ex.usage or {}).items():
+                    report.llm_usage[k] = report.llm_usage.get(k, 0) + int(v)
+            constraint_total.extend(creport)
+            report.mentions += n_mentions
+            report.merges.extend(
+                {
+                    "doc_id": m.doc_id,
+                    "mention": m.mention,
+                    "type": m.type,
+                    "entity_id": m.entity_id,
+                    "entity_name": m.entity_name,
+                    "reason": m.reason,
+                }
+                for m in merges
             )
-        except (GraphUnavailable, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # one bad document must not stop the build
-            log.debug("extraction failed for %s", doc.id, exc_info=True)
-            reason = exc.message if isinstance(exc, KgqaError) else f"{type(exc).__name__}: {exc}"
-            report.fail(doc.source or doc.id, f"extraction failed: {reason}", doc.id)
-            continue
-        for ex in extractions:
-            report.extraction_errors.extend(f"{doc.id}: {e}" for e in ex.errors)
-            for k, v in (ex.usage or {}).items():
-                report.llm_usage[k] = report.llm_usage.get(k, 0) + int(v)
-        constraint_total.extend(creport)
-        report.mentions += n_mentions
-        report.merges.extend(
-            {
-                "doc_id": m.doc_id,
-                "mention": m.mention,
-                "type": m.type,
-                "entity_id": m.entity_id,
-                "entity_name": m.entity_name,
-                "reason": m.reason,
-            }
-            for m in merges
-        )
-        linked.update(e.id for e in payload.entities)
-        group.append(payload)
-        group_rows += payload.rows
-        if (
-            group_rows >= batch_rows
-            or len(group) >= GROUP_MAX_DOCS
-            or time.monotonic() - last_flush >= GROUP_MAX_SECONDS
-        ):
-            notify("writing", done + 1, total)
-            flush()
+            linked.update(e.id for e in payload.entities)
+            group.append(payload)
+            group_rows += payload.rows
+            if (
+                group_rows >= batch_rows
+                or len(group) >= GROUP_MAX_DOCS
+                or time.monotonic() - last_flush >= GROUP_MAX_SECONDS
+            ):
+                notify("writing", done, total)
+                flush()
     flush()
     notify("extracting", total, total)
     report.entities_linked = len(linked)
@@ -447,6 +515,37 @@ def _build_documents(
     report.new = [d for d in report.new if d not in failed]
     report.changed = [d for d in report.changed if d not in failed]
     report.documents.update(new=len(report.new), changed=len(report.changed))
+
+
+def _record_failure(report: BuildReport, doc: Document, exc: BaseException, what: str) -> None:
+    log.debug("%s for %s", what, doc.id, exc_info=exc)
+    reason = exc.message if isinstance(exc, KgqaError) else f"{type(exc).__name__}: {exc}"
+    report.fail(doc.source or doc.id, f"{what}: {reason}", doc.id)
+
+
+def _extract_window(
+    docs: list[Document], extractor: Any, ontology: Ontology, options: BuildOptions
+) -> list[tuple[Document, list[Chunk], list[Extraction] | Exception]]:
+    """Chunk and extract several documents (batched when the extractor has ``extract_many``); a failing
+    document becomes an exception in its slot, the others are kept."""
+    chunked = [(doc, chunk_document(doc, options.chunk_size, options.overlap_sentences)) for doc in docs]
+    if hasattr(extractor, "extract_many") and len(chunked) > 1:
+        try:
+            many = extractor.extract_many([d for d, _ in chunked], [c for _, c in chunked], ontology)
+            return [(d, c, list(ex)) for (d, c), ex in zip(chunked, many, strict=True)]
+        except (GraphUnavailable, KeyboardInterrupt):
+            raise
+        except Exception:
+            log.debug("batched extraction failed; extracting one document at a time", exc_info=True)
+    out: list[tuple[Document, list[Chunk], list[Extraction] | Exception]] = []
+    for doc, chunks in chunked:
+        try:
+            out.append((doc, chunks, list(extractor.extract(doc, chunks, ontology))))
+        except (GraphUnavailable, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # one bad document must not stop the build
+            out.append((doc, chunks, exc))
+    return out
 
 
 def remove_documents(graph, targets: list[str], root: str | Path | None = None) -> dict[str, Any]:

@@ -5,9 +5,9 @@ Per document, in order:
    corporate suffixes such as Inc./Ltd./Corp.) — within the document and against every entity already known
    (the graph's entities, loaded at the start, and those created earlier in the run), including aliases;
 2. **short names within the document**: a one-word person mention that is the surname or first name of
-   exactly one full name in the same document (when several full names share it, the nearest full name
-   mentioned before it wins; with none before it, it stays unmerged); a one-word organisation mention that
-   starts exactly one longer organisation name of the document;
+   exactly one full name in the same document (when several share it, the document's subject wins: the
+   name in its title, else the one mentioned strictly most often; otherwise it stays unmerged); a one-word
+   organisation mention that starts exactly one longer organisation name of the document;
 3. **fuzzy match across documents** (rapidfuzz) only between entities of the same type, at high thresholds,
    with guards: numbers must agree, and two person names must share the surname exactly — so two different
    full names that merely share a surname ("Oren Vale", "Lina Vale") never merge.
@@ -201,7 +201,7 @@ class EntityRegistry:
     # ------------------------------------------------------------------ resolving a document
 
     def resolve_document(
-        self, doc_id: str, mentions: list[Mention]
+        self, doc_id: str, mentions: list[Mention], title: str | None = None
     ) -> tuple[dict[tuple[str, str | None], str], list[MergeEvent]]:
         """Map every (surface, type) of one document to an entity id; create entities as needed."""
         events: list[MergeEvent] = []
@@ -221,19 +221,22 @@ class EntityRegistry:
 
         # Short person/organisation names that point at a longer name of the same document.
         short_target: dict[tuple[str | None, str], tuple[tuple[str | None, str], str]] = {}
-        full_by_type: dict[str | None, list[tuple[str, int]]] = defaultdict(list)
+        counts: dict[tuple[str | None, str], int] = defaultdict(int)
+        for m in mentions:
+            counts[(m.type, normalize(m.name, m.type))] += 1
+        title_norm = normalize(title, None) if title else None
+        full_by_type: dict[str | None, list[tuple[str, int, int]]] = defaultdict(list)
         for (type_, norm), ms in groups.items():
             if len(norm.split()) > 1:
-                full_by_type[type_].append((norm, min(m.position for m in ms)))
-        for (type_, norm), ms in groups.items():
+                full_by_type[type_].append((norm, min(m.position for m in ms), counts[(type_, norm)]))
+        for type_, norm in groups:
             if len(norm.split()) != 1 or type_ not in ("Person", "Organization"):
                 continue
             if self.exact(norm, type_) is not None and not any(
-                n.split()[-1] == norm or n.split()[0] == norm for n, _ in full_by_type[type_]
+                n.split()[-1] == norm or n.split()[0] == norm for n, _, _ in full_by_type[type_]
             ):
                 continue  # a known one-word entity, and no longer name here it could abbreviate
-            position = min(m.position for m in ms)
-            target = _pick_full_name(norm, type_, full_by_type[type_], position)
+            target = _pick_full_name(norm, type_, full_by_type[type_], title_norm)
             if target:
                 short_target[(type_, norm)] = target
 
@@ -308,23 +311,35 @@ def _same_person(a: str, b: str) -> bool:
 
 
 def _pick_full_name(
-    short: str, type_: str | None, fulls: list[tuple[str, int]], position: int
+    short: str, type_: str | None, fulls: list[tuple[str, int, int]], title_norm: str | None
 ) -> tuple[tuple[str | None, str], str] | None:
-    """The longer name a one-word mention abbreviates in this document, or None when unclear."""
+    """The longer name a one-word mention abbreviates in this document, or None when unclear.
+
+    ``fulls`` = (normalised full name, first position, mentions). With several candidates (two people
+    sharing a surname), the document's subject wins: the name in its title, else the name mentioned
+    strictly most often; otherwise the short name stays unmerged rather than risk a wrong merge.
+    """
     if type_ == "Person":
-        by_surname = [(n, p) for n, p in fulls if n.split()[-1] == short]
-        by_first = [(n, p) for n, p in fulls if n.split()[0] == short]
-        for candidates, role in ((by_surname, "surname"), (by_first, "first name")):
-            if len(candidates) == 1:
-                return (type_, candidates[0][0]), f"{role} of {candidates[0][0]!r} in the same document"
-            if len(candidates) > 1:
-                before = [c for c in candidates if c[1] <= position]
-                if before:
-                    name = max(before, key=lambda c: c[1])[0]
-                    return (type_, name), f"{role} of {name!r}, the nearest full name mentioned before it"
-                return None
+        groups = (
+            ([f for f in fulls if f[0].split()[-1] == short], "surname"),
+            ([f for f in fulls if f[0].split()[0] == short], "first name"),
+        )
+    else:
+        groups = (([f for f in fulls if f[0].split()[0] == short], "short form"),)
+    for candidates, role in groups:
+        if not candidates:
+            continue
+        if len(candidates) == 1:
+            return (type_, candidates[0][0]), f"{role} of {candidates[0][0]!r} in the same document"
+        if type_ != "Person":
+            return None
+        titled = [c for c in candidates if title_norm and c[0] == title_norm]
+        if titled:
+            return (type_, titled[0][0]), f"{role} of {titled[0][0]!r}, the subject of the document (its title)"
+        ranked = sorted(candidates, key=lambda c: (-c[2], c[1]))
+        if ranked[0][2] > ranked[1][2]:
+            return (type_, ranked[0][0]), (
+                f"{role} of {ranked[0][0]!r}, the most mentioned of {len(candidates)} names sharing it"
+            )
         return None
-    starts = [(n, p) for n, p in fulls if n.split()[0] == short]
-    if len(starts) == 1:
-        return (type_, starts[0][0]), f"short form of {starts[0][0]!r} in the same document"
     return None
