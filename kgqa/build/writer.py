@@ -209,6 +209,9 @@ class GraphWriter:
         self.ontology = ontology
         self._relations = set(ontology.relation_names)
         self._labels = set(ontology.entity_names)
+        # Entity ids known to be in the graph (committed by us, or loaded at the start): no need to send them
+        # again. Entities that an orphan clean-up may delete are dropped from this set first.
+        self.known_entities: set[str] = set()
 
     # ------------------------------------------------------------------ statements
 
@@ -222,9 +225,13 @@ class GraphWriter:
         by_type: dict[str | None, dict[str, dict[str, Any]]] = defaultdict(dict)
         dirty: dict[str, dict[str, Any]] = {}
         for e in entities:
+            if e.id in self.known_entities:
+                if e.dirty:
+                    dirty[e.id] = {"id": e.id, "aliases": list(e.aliases)}
+                continue
             row = {"id": e.id, "name": e.name, "norm": e.norm, "type": e.type, "aliases": list(e.aliases)}
             by_type[e.type][e.id] = row
-            if e.existing and e.dirty:
+            if e.dirty:  # may exist already (guarded create skips it): aliases still need updating
                 dirty[e.id] = {"id": e.id, "aliases": list(e.aliases)}
         statements = []
         for type_, rows in sorted(by_type.items(), key=lambda kv: str(kv[0])):
@@ -299,12 +306,18 @@ class GraphWriter:
     def write_documents(self, payloads: Sequence[DocumentPayload], replacing: Sequence[str] = ()) -> None:
         """Write a group of documents in one transaction; ``replacing`` = ids already in the graph."""
         candidates = self.mentioned_entities(list(replacing))
+        self.known_entities.difference_update(candidates)
         self.graph.write_together(self.document_statements(payloads, candidates))
+        for p in payloads:  # committed: every entity of the payloads exists now (each is mentioned)
+            for e in p.entities:
+                e.dirty = False
+                self.known_entities.add(e.id)
 
     def remove_documents(self, doc_ids: Sequence[str]) -> None:
         """Retract documents: evidence, emptied facts, chunks, the document nodes, orphaned entities."""
         docs = list(doc_ids)
         candidates = self.mentioned_entities(docs)
+        self.known_entities.difference_update(candidates)
         statements: list[tuple[str, dict[str, Any]]] = [
             (RETRACT_FACTS, {"docs": docs}),
             (DELETE_CHUNKS, {"docs": docs}),
