@@ -11,8 +11,9 @@ chunks and evidence are retracted before rewriting).
 Speed: rows are grouped per statement and sent as ``UNWIND $rows``; entities are created with a guarded
 ``OPTIONAL MATCH … CREATE`` on the indexed ``Entity.id`` (``MERGE`` on two labels cannot use that index on
 ArcadeDB and is ~10x slower); chunks and their relationships are created with ``CREATE`` (a document's old
-chunks are always deleted first in the same transaction); fact relationships use ``MERGE`` plus a list
-filter that appends only evidence keys not already present, so re-running adds nothing.
+chunks are always deleted first in the same transaction); fact relationships use ``MERGE … ON CREATE SET``
+(a new relationship costs what a raw ``MERGE … SET`` costs) and, for existing ones only, a list filter that
+appends the evidence keys not already present, so re-running adds nothing.
 
 Relationship types and entity labels cannot be query parameters: they are grouped, checked against the
 ontology (and the identifier pattern) and only then placed in the statement text.
@@ -132,16 +133,19 @@ UNWIND $rows AS row
 MATCH (s:Entity {{id: row.s}})
 MATCH (o:Entity {{id: row.o}})
 MERGE (s)-[r:{rel}]->(o)
+ON CREATE SET r.evidence_keys = row.keys, r.doc_ids = row.doc_ids, r.chunk_ids = row.chunk_ids,
+    r.sentences = row.sentences, r.extractors = row.extractors, r.confidences = row.confidences,
+    r.confidence = row.confidence
+WITH r, row WHERE coalesce(r.evidence_keys, []) <> row.keys
 WITH r, row, coalesce(r.evidence_keys, []) AS have
 WITH r, row, have, [i IN range(0, size(row.keys) - 1) WHERE NOT row.keys[i] IN have] AS add
 WHERE size(add) > 0
-WITH r, row, add, have + [i IN add | row.keys[i]] AS keys,
-     coalesce(r.confidences, []) + [i IN add | row.confidences[i]] AS confidences
-SET r.evidence_keys = keys,
-    r.doc_ids = coalesce(r.doc_ids, []) + [i IN add | row.doc_ids[i]],
+WITH r, row, add, have, coalesce(r.confidences, []) + [i IN add | row.confidences[i]] AS confidences
+SET r.doc_ids = coalesce(r.doc_ids, []) + [i IN add | row.doc_ids[i]],
     r.chunk_ids = coalesce(r.chunk_ids, []) + [i IN add | row.chunk_ids[i]],
     r.sentences = coalesce(r.sentences, []) + [i IN add | row.sentences[i]],
     r.extractors = coalesce(r.extractors, []) + [i IN add | row.extractors[i]],
+    r.evidence_keys = have + [i IN add | row.keys[i]],
     r.confidences = confidences,
     r.confidence = reduce(m = 0.0, c IN confidences | CASE WHEN c > m THEN c ELSE m END)
 """
@@ -197,6 +201,7 @@ def fact_rows(facts: Sequence[FactRecord]) -> dict[str, list[dict[str, Any]]]:
             row["confidences"].append(float(e.confidence))
     by_rel: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (rel, _, _), row in merged.items():
+        row["confidence"] = max(row["confidences"], default=0.0)
         by_rel[rel].append(row)
     return by_rel
 
