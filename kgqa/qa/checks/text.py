@@ -420,6 +420,8 @@ def _describe_parse_error(exc: ParseError, text: str, offset: int | None) -> str
     desc = exc.errors[0].get("description") if exc.errors else None
     message = _first_line(desc or str(exc))
     message = re.sub(r"\s*Line \d+, Col: \d+\.?$", "", message).strip()
+    if message.startswith("Expected one of [") and len(message) > 80:
+        message = message[:77].rsplit(",", 1)[0] + ", …]"
     if offset is not None:
         near = text[offset : offset + 25].split("\n")[0]
         line = text.count("\n", 0, offset) + 1
