@@ -135,11 +135,22 @@ def _kgqa(graph_env: dict, *args: str, stdin: str | None = None) -> subprocess.C
 
 def test_cli_run_and_check(seeded, graph_env) -> None:
     graph, _schema, before = seeded
-    res = _kgqa(graph_env, "cypher", "run", "MATCH (p:Person) WHERE p.name = $n RETURN p.born AS born", "--param", "n=Ada", "--json")
+    res = _kgqa(
+        graph_env,
+        "cypher",
+        "run",
+        "MATCH (p:Person) WHERE p.name = $n RETURN p.born AS born",
+        "--param",
+        "n=Ada",
+        "--json",
+    )
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["rows"] == [{"born": 1815}] and data["ok"]
-    for query in ("MATCH (n) DETACH DELETE n", "CALL apoc.periodic.iterate('MATCH (n) RETURN n', 'DETACH DELETE n', {})"):
+    for query in (
+        "MATCH (n) DETACH DELETE n",
+        "CALL apoc.periodic.iterate('MATCH (n) RETURN n', 'DETACH DELETE n', {})",
+    ):
         res = _kgqa(graph_env, "cypher", "run", query)
         assert res.returncode == 4, (res.stdout, res.stderr)
         assert "refused" in res.stderr

@@ -229,7 +229,7 @@ def render_report(r: dict[str, Any], top: int = 25) -> str:
         f"valid per the dataset: {r['valid_total']}; accepted: {r['valid_passed']} ({r['valid_passed_pct']}%)",
         "",
         f"schema check vs false_schema flag ({cm['rows_compared']} rows whose schema check ran):",
-        f"                    we failed   we passed",
+        "                    we failed   we passed",
         f"  flagged           {cm['flagged_and_we_failed']:>9}   {cm['flagged_but_we_passed']:>9}",
         f"  not flagged       {cm['clean_but_we_failed']:>9}   {cm['clean_and_we_passed']:>9}",
         f"  agreement {cm['agreement_pct']}%  precision {cm['precision']}  recall {cm['recall']}",

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphglot import ast
-from graphglot.ast import functions as gfun
 from graphglot.ast import cypher as gcy
+from graphglot.ast import functions as gfun
 from graphglot.lexer import TokenType
 
 from kgqa.graph.schema import GraphSchema
@@ -577,15 +577,12 @@ def check_parameters(parsed: Parsed, params: dict[str, Any]) -> RuleResult:
     moved: list[str] = []
     taken: list[tuple[int, int]] = []
 
+    candidates: list[tuple[tuple[int, int], Any, str]] = []
+
     def move(node: Any, value: Any, base: str) -> None:
         sp = parsed.span(node)
-        if sp is None or any(a < sp[1] and sp[0] < b for a, b in taken):
-            return
-        name = fresh_param({**params, **new}, base)
-        new[name] = value
-        taken.append(sp)
-        edits.append(Edit(sp[0], sp[1], f"${name}"))
-        moved.append(f"{parsed.canonical[sp[0] : sp[1]]} → ${name}")
+        if sp is not None:
+            candidates.append((sp, value, base))
 
     for pred in parsed.ast.find_all(_PREDICATES, bfs=False):
         operands = _operands(pred)
@@ -608,6 +605,16 @@ def check_parameters(parsed: Parsed, params: dict[str, Any]) -> RuleResult:
         value = _literal_value(parsed, pair.value_expression)
         if value is not None:
             move(pair.value_expression, value, pair.property_name.identifier.name)
+    for sp, value, base in sorted(candidates, key=lambda c: c[0]):  # named in reading order
+        if any(a < sp[1] and sp[0] < b for a, b in taken):
+            continue
+        name = fresh_param({**params, **new}, base)
+        new[name] = value
+        taken.append(sp)
+        edits.append(Edit(sp[0], sp[1], f"${name}"))
+        moved.append(f"{parsed.canonical[sp[0] : sp[1]]} → ${name}")
     if edits:
-        return RuleResult(_check("parameters", "fixed", "moved literals into parameters: " + "; ".join(moved)), edits, new)
+        return RuleResult(
+            _check("parameters", "fixed", "moved literals into parameters: " + "; ".join(moved)), edits, new
+        )
     return RuleResult(_check("parameters", "passed", "no literal compared with a property"))

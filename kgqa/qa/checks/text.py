@@ -220,6 +220,10 @@ def canonicalize(original: str, params: dict[str, Any]) -> Canonical:
     if comment:
         notes.append("removed comments")
     for tok in toks:
+        if tok.raw.startswith("`") and "\\" in tok.raw:
+            raise CypherSyntaxError(
+                "a backslash in a backticked name is read differently by Cypher dialects; rename it", tok.start
+            )
         if tok.type == TokenType.STRING and _ambiguous_string(tok.raw):
             name = fresh_param(params, "str")
             params[name] = tok.value
@@ -397,22 +401,27 @@ def _name_fix(tokens: list[Tok], offset: int | None) -> Tok | None:
     """A non-dangerous keyword at the parse-error position that sits where a name belongs."""
     if offset is None:
         return None
-    for i, tok in enumerate(tokens):
-        if tok.start <= offset < tok.end or (tok.start == offset):
-            if not tok.is_keyword or tok.word in DENY_WORDS:
-                return None
-            prev = tokens[i - 1] if i > 0 else None
-            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if prev is not None and prev.type in _NAME_CONTEXT:
-                return tok
-            if (
-                prev is not None
-                and prev.type in (TokenType.LEFT_BRACE, TokenType.COMMA)
-                and nxt is not None
-                and nxt.type == TokenType.COLON
-            ):
-                return tok  # map key
-            return None
+    at = next((i for i, tok in enumerate(tokens) if tok.start <= offset < tok.end), None)
+    if at is None:
+        return None
+    # the parser may stop at the keyword itself or at the separator just before it (``:A|DIRECTED``)
+    for i in (at, at + 1):
+        if i >= len(tokens):
+            break
+        tok = tokens[i]
+        if not tok.is_keyword or tok.word in DENY_WORDS:
+            continue
+        prev = tokens[i - 1] if i > 0 else None
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if prev is not None and prev.type in _NAME_CONTEXT:
+            return tok
+        if (
+            prev is not None
+            and prev.type in (TokenType.LEFT_BRACE, TokenType.COMMA)
+            and nxt is not None
+            and nxt.type == TokenType.COLON
+        ):
+            return tok  # map key
     return None
 
 
