@@ -283,3 +283,18 @@ def test_fixed_readonly_queries_repass_unchanged() -> None:
         again = check_cypher(outcome.cypher, outcome.params, SCHEMA)
         assert again.ok and again.cypher == outcome.cypher, (item, again.checks)
         assert all(c.status in ("passed", "skipped") for c in again.checks), (item, again.checks)
+
+
+def test_entity_label_is_a_wildcard_for_direction() -> None:
+    # kgqa's graph: typed entities carry :Entity too; imported untyped ones make (Entity, T, Entity) patterns
+    schema = GraphSchema(
+        labels=["Entity", "Organization", "Person"],
+        relationship_types=["WORKS_FOR"],
+        node_properties={"Entity": ["id", "name"], "Person": ["id", "name"], "Organization": ["id", "name"]},
+        relationship_properties={"WORKS_FOR": ["confidence"]},
+        patterns=[("Person", "WORKS_FOR", "Organization"), ("Entity", "WORKS_FOR", "Entity")],
+    )
+    plain = check_cypher("MATCH (a:Entity)-[:WORKS_FOR]->(b:Entity) RETURN b.name LIMIT 5", {}, schema)
+    assert plain.ok and status(plain)["direction"] == "passed"
+    reversed_ = check_cypher("MATCH (o:Organization)-[:WORKS_FOR]->(p:Entity:Person) RETURN p.name LIMIT 5", {}, schema)
+    assert reversed_.ok and reversed_.cypher.startswith("MATCH (o:Organization)<-[:WORKS_FOR]-(p:Entity:Person)")

@@ -288,6 +288,8 @@ def _nearest(node: Any, cls: type | tuple[type, ...]) -> Any:
 
 # ---------------------------------------------------------------------------------------------- direction
 
+WILDCARD_LABELS = frozenset({"Entity"})
+
 
 def check_direction(parsed: Parsed, schema: GraphSchema) -> RuleResult:
     bindings = Bindings.of(parsed.ast)
@@ -310,8 +312,9 @@ def check_direction(parsed: Parsed, schema: GraphSchema) -> RuleResult:
             continue
         if any(t not in by_type for t in types):
             continue  # unknown type: the schema check reports it
-        lab_l = bindings.labels_of(left) & pattern_labels
-        lab_r = bindings.labels_of(right) & pattern_labels
+        # every typed entity also carries :Entity, so :Entity says nothing about which pattern applies
+        lab_l = (bindings.labels_of(left) & pattern_labels) - WILDCARD_LABELS
+        lab_r = (bindings.labels_of(right) & pattern_labels) - WILDCARD_LABELS
         if not lab_l and not lab_r:
             continue
         start, end = (lab_l, lab_r) if direction == "right" else (lab_r, lab_l)
