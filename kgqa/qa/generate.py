@@ -79,6 +79,9 @@ class CypherGenerator(Protocol):
     """
 
     name: str
+    # True when the generator uses ``feedback``: on a failure the pipeline calls ``candidates`` again
+    # with the feedback instead of taking the next candidate of the earlier stream. Optional attribute.
+    # uses_feedback: bool
 
     def candidates(
         self,
@@ -116,3 +119,25 @@ def format_feedback(stage: str, cypher: str, details: list[str]) -> str:
     if stage in hints:
         lines.append(hints[stage])
     return "\n".join(lines)
+
+
+def llm_components(spec: str | None, settings: Any) -> tuple[CypherGenerator | None, Any]:
+    """The LLM-backed (generator, synthesizer) for an LLM spec, or (None, None) for ``offline``.
+
+    Contract for the LLM layer: a module ``kgqa.qa.llm_qa`` with
+    ``make_generator(spec: str, settings) -> CypherGenerator`` and
+    ``make_synthesizer(spec: str, settings) -> AnswerSynthesizer | None``.
+    """
+    value = (spec or "offline").strip()
+    if value.lower() in {"", "offline", "none", "off"}:
+        return None, None
+    try:
+        from kgqa.qa import llm_qa  # type: ignore[attr-defined]
+    except ImportError as exc:
+        from kgqa.errors import ConfigError
+
+        raise ConfigError(
+            f"LLM-backed question answering ({value}) is not available in this build",
+            "use --llm offline (the default)",
+        ) from exc
+    return llm_qa.make_generator(value, settings), llm_qa.make_synthesizer(value, settings)

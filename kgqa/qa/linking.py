@@ -293,6 +293,19 @@ def link(question: str, graph: Graph, *, reserved: set[str] | None = None) -> li
         words = [normalise(t[0]) for t in span]
         return all(w in STOP or w in reserved or not w for w in words)
 
+    # a multi-word name-like run that only fuzzy-matches as a whole ("Ada Lovelance") beats exact
+    # matches of its parts ("Ada")
+    for start, end, surface in _open_spans(question, tokens, taken, reserved):
+        inside = [k for k, t in enumerate(tokens) if t[1] >= start and t[2] <= end]
+        if len(inside) < 2 or index.lookup(normalise(surface)):
+            continue
+        found = _fuzzy(index, surface)
+        if found is not None and found[1] >= 0.9:
+            method, score, recs = found
+            mentions.append(Mention(start, end, _linked(recs[0], surface, method, score, recs[1:]), recs))
+            for k in inside:
+                taken[k] = True
+
     # exact and alias, longest spans first
     for size in range(min(index.max_words, len(tokens)), 0, -1):
         for i in range(len(tokens) - size + 1):

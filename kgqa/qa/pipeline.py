@@ -331,13 +331,6 @@ def _interpret(
         run.details = ["the query returned no answer"]
         checks.append(Check(name="result_nonempty", status="failed", detail="no rows"))
         return run
-    if result.truncated or len(result.rows) >= opts.limit:
-        if not counting:
-            run.ok, run.stage = False, "too_many"
-            run.details = [f"{len(result.rows)} rows or more (limit {opts.limit})"]
-            checks.append(Check(name="result_size", status="failed", detail=run.details[0]))
-            return run
-        checks.append(Check(name="result_size", status="passed", detail=f"count is at least {len(items)}"))
     # answer type
     if expected:
         typed = [a for a in items if a.type]
@@ -382,6 +375,13 @@ def _interpret(
             checks.append(Check(name="connected", status="passed", detail=f"{len(items)} answers on returned paths"))
     else:
         checks.append(Check(name="connected", status="skipped", detail="no linked entities"))
+    if result.truncated or len(result.rows) >= opts.limit:
+        if not counting:
+            run.ok, run.stage = False, "too_many"
+            run.details = [f"{len(result.rows)} rows or more (limit {opts.limit})"]
+            checks.append(Check(name="result_size", status="failed", detail=run.details[0]))
+            return run
+        checks.append(Check(name="result_size", status="passed", detail=f"count is at least {len(items)}"))
     # cardinality
     if counting:
         n = count if count is not None and not items else len(items)
@@ -634,6 +634,7 @@ def _answer_once(
     attempts = 0
     looked = 0
     best_too_many: _Run | None = None
+    last: tuple[str, dict[str, Any]] | None = None
     for gen in generators:
         feedback: str | None = None
         t0 = time.perf_counter()
@@ -662,6 +663,7 @@ def _answer_once(
                 stream = _refeed(gen, stream, q, linked, schema, example_list, feedback)
                 t0 = time.perf_counter()
                 continue
+            last = (outcome.cypher, outcome.params)
             t1 = time.perf_counter()
             try:
                 result = graph.read(outcome.cypher, outcome.params, timeout=opts.timeout, max_rows=opts.limit)
@@ -701,8 +703,19 @@ def _answer_once(
             feedback = format_feedback(run.stage, outcome.cypher, run.details)
             stream = _refeed(gen, stream, q, linked, schema, example_list, feedback)
             t0 = time.perf_counter()
+    if best_too_many is not None:  # nothing narrower worked: answer with the capped result, saying so
+        run = best_too_many
+        run.checks[-1] = Check(
+            name="result_size", status="fixed", detail=f"{run.details[0]}: showing the first {len(run.answers)}"
+        )
+        run.checks.append(Check(name="cardinality", status="passed", detail=f"at least {len(run.answers)} answers"))
+        res.checks.append(Check(name="cypher", status="passed", detail=f"{run.candidate.source}: capped result"))
+        res.checks.extend(run.checks)
+        return _finish(res, run, linked, counting, synthesizer, opts, graph)
     if attempts == 0:
         res.checks.append(Check(name="generate", status="failed", detail="no query could be built for this question"))
+    if last is not None:  # the last query that ran: it is why the graph holds no answer
+        res.cypher, res.params = last
     return _fallback(res, graph, linked, opts)
 
 
