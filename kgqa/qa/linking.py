@@ -24,6 +24,8 @@ EMBED_LIMIT = 5_000  # embedding fallback only for graphs up to this many entiti
 FUZZY_THRESHOLD = 88.0
 EMBED_THRESHOLD = 0.80
 REFRESH_SECONDS = 5.0
+# embedding fallback: True = always, False = never, None = only when the model is already loaded
+embedding_fallback: bool | None = None
 MAX_SPAN = 8
 
 # words never linked on their own (question words, auxiliaries, determiners, generic nouns)
@@ -400,7 +402,14 @@ def _embedded(index: NameIndex, surface: str) -> tuple[str, float, list[EntityRe
     """Embedding similarity over entity names (small graphs only; the model loads once per process)."""
     if len(index.entities) > EMBED_LIMIT or len(normalise(surface)) < 4:
         return None
+    from kgqa import nlp
     from kgqa.nlp import embed
+
+    use = embedding_fallback
+    if use is None:  # default: only when the model is already loaded (API server, eval), never a 10 s load
+        use = nlp._embedder.cache_info().currsize > 0
+    if not use:
+        return None
 
     if index._embeddings is None:
         ids = list(index.entities)
