@@ -86,3 +86,50 @@ def fingerprint(graph: Graph) -> tuple:
     rels = graph.value("MATCH ()-[r]->() RETURN count(r) AS c")
     names = graph.read("MATCH (e:Entity) RETURN e.id AS id, e.name AS name ORDER BY id").rows
     return nodes, rels, tuple((r["id"], r["name"]) for r in names)
+
+
+def _slug(name: str) -> str:
+    return "-".join(norm(name).replace("'", "").split())
+
+
+def load_gold_triples(graph: Graph, path) -> int:
+    """Load a gold-fact TSV (``subject<TAB>RELATION<TAB>object``) as a graph per docs/graph-model.md.
+
+    Entity types come from the ontology's domain/range (the unambiguous ones win); each fact gets
+    one evidence entry quoting the triple.
+    """
+    from pathlib import Path
+
+    from kgqa.build.ontology import load_ontology
+
+    onto = load_ontology()
+    triples = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        s, r, o = (x.strip() for x in line.split("\t")[:3])
+        triples.append((s, r, o))
+    votes: dict[str, dict[str, int]] = {}
+    for s, r, o in triples:
+        rel = onto.relation(r)
+        for name, types in ((s, rel.domain), (o, rel.range)):
+            for t in types:
+                votes.setdefault(name, {}).setdefault(t, 0)
+                votes[name][t] += 2 if len(types) == 1 else 1
+    types = {name: max(v.items(), key=lambda kv: kv[1])[0] for name, v in votes.items()}
+    ids = {name: f"{t.lower()}:{_slug(name)}" for name, t in types.items()}
+    for etype in set(types.values()):
+        graph.write_batches(
+            f"UNWIND $rows AS row MERGE (e:Entity:{etype} {{id: row.id}}) "
+            "SET e.name = row.name, e.norm = row.norm, e.type = row.type, e.aliases = []",
+            [{"id": ids[n], "name": n, "norm": norm(n), "type": t} for n, t in types.items() if t == etype],
+        )
+    for k, (s, r, o) in enumerate(triples):
+        a, b = sorted([ids[s], ids[o]]) if onto.relation(r).symmetric else (ids[s], ids[o])
+        graph.write(
+            f"MATCH (s:Entity {{id: $s}}) MATCH (o:Entity {{id: $o}}) MERGE (s)-[r:{r}]->(o) "
+            "SET r.sentences = [$sentence], r.doc_ids = ['gold.tsv'], r.chunk_ids = [$chunk], "
+            "r.evidence_keys = [$chunk + '/0'], r.extractors = ['gold'], r.confidences = [1.0], r.confidence = 1.0",
+            {"s": a, "o": b, "sentence": f"{s} {r} {o}.", "chunk": f"gold.tsv#{k}"},
+        )
+    return len(triples)

@@ -277,7 +277,7 @@ def _linked(rec: EntityRecord, mention: str, method: str, score: float, others: 
     )
 
 
-def link(question: str, graph: Graph, *, reserved: set[str] | None = None) -> list[Mention]:
+def link(question: str, graph: Graph, *, reserved: set[str] | None = None, use_spacy: bool = True) -> list[Mention]:
     """Find the graph entities a question names, longest spans first, without overlaps.
 
     ``reserved`` holds normalised words that are part of the question grammar (relation phrases,
@@ -339,8 +339,44 @@ def link(question: str, graph: Graph, *, reserved: set[str] | None = None) -> li
             continue
         method, score, recs = found
         mentions.append(Mention(start, end, _linked(recs[0], surface, method, score, recs[1:]), recs))
+    if not mentions and use_spacy:
+        mentions.extend(_spacy_mentions(question, index, reserved))
     mentions.sort(key=lambda m: m.start)
     return mentions
+
+
+def _spacy_mentions(question: str, index: NameIndex, reserved: set[str]) -> list[Mention]:
+    """Last look when nothing matched: spaCy entities and noun chunks (lower-case names, typos)."""
+    from kgqa.nlp import spacy_model
+
+    doc = spacy_model()(question)
+    spans = [(e.start_char, e.end_char, e.text) for e in doc.ents]
+    for chunk in doc.noun_chunks:
+        toks = [t for t in chunk if t.lower_ not in STOP and t.lower_ not in reserved and not t.is_punct]
+        if toks:
+            start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+            spans.append((start, end, question[start:end]))
+    toks = _tokens(question)
+    for size in (4, 3, 2):  # word n-grams that are not grammar words
+        for i in range(len(toks) - size + 1):
+            span = toks[i : i + size]
+            if normalise(span[0][0]) in STOP | reserved or normalise(span[-1][0]) in STOP | reserved:
+                continue
+            spans.append((span[0][1], span[-1][2], question[span[0][1] : span[-1][2]]))
+    out: list[Mention] = []
+    for start, end, surface in sorted(set(spans), key=lambda s: s[0] - s[1]):
+        if any(m.start < end and start < m.end for m in out):
+            continue
+        found = index.lookup(normalise(surface))
+        if found:
+            recs = [index.entities[x] for x in dict.fromkeys(found[1])]
+            out.append(Mention(start, end, _linked(recs[0], surface, found[0], 1.0, recs[1:]), recs))
+            continue
+        fuzzy = _fuzzy(index, surface)
+        if fuzzy is not None:
+            method, score, recs = fuzzy
+            out.append(Mention(start, end, _linked(recs[0], surface, method, score, recs[1:]), recs))
+    return out
 
 
 def _open_spans(

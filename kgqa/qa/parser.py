@@ -34,6 +34,7 @@ FILLER = {"please", "currently", "also", "actually", "exactly", "still", "ever",
 IMPERATIVE = {"list", "name", "show", "give", "find", "tell", "return", "get"}
 IRREGULAR = {
     "bought": "buy",
+    "died": "die",
     "wrote": "write",
     "written": "write",
     "led": "lead",
