@@ -466,6 +466,24 @@ def _spans_for(question: str, linked: list[LinkedEntity]) -> list[tuple[int, int
     return spans
 
 
+_PRONOUN = re.compile(r"\b(?:(?:this|that|these|those|the|its|their)\s+(\w+)|it|him|her|them|they|he|she)\b", re.I)
+
+
+def _place(q: str, linked: list[LinkedEntity], schema: GraphSchema, opts: AskOptions) -> list[tuple[int, int]] | None:
+    """Where a given entity whose mention is not in the question sits: "this company", "it", ..."""
+    from kgqa.qa.parser import parse_question
+
+    lex = lexicon(opts.ontology)
+    for m in _PRONOUN.finditer(q):
+        noun = m.group(1)
+        if noun is not None and tuple([stem(noun.lower())]) not in lex.types and noun.lower() not in {"one", "entity"}:
+            continue
+        span = [(m.start(), m.end())]
+        if parse_question(q, span, linked, schema, ontology=opts.ontology, max_hops=opts.max_hops):
+            return span
+    return None
+
+
 # ------------------------------------------------------------------------------------------ the pipeline
 
 
@@ -625,6 +643,14 @@ def _answer_once(
             log.debug("example search failed: %s", exc)
         res.trace.append(TraceStep(stage="examples", ms=_ms(t0), detail=f"{len(example_list)} examples"))
 
+    if spans is None and len(linked) == 1:
+        spans = _place(q, linked, schema, opts)
+        if spans:
+            res.checks.append(
+                Check(
+                    name="mention", status="fixed", detail=f"“{q[spans[0][0] : spans[0][1]]}” read as {linked[0].name}"
+                )
+            )
     generators: list[CypherGenerator] = []
     if spans is not None:
         generators.append(ParserGenerator(spans, ontology=opts.ontology, max_hops=opts.max_hops))
