@@ -587,6 +587,14 @@ def _score(parse: Parse, linked: list[LinkedEntity], schema: GraphSchema, lex: L
     return cost
 
 
+def _relations(var: Var) -> set[str]:
+    out: set[str] = set()
+    for e in var.edges:
+        out.add(e.rel)
+        out |= _relations(e.other)
+    return out
+
+
 def _size(var: Var) -> int:
     return sum(1 + _size(e.other) for e in var.edges)
 
@@ -744,7 +752,10 @@ class ParserGenerator:
             question, self.spans, linked, schema, ontology=self.ontology, max_hops=self.max_hops
         )
         params = entity_params(linked)
+        known = set(schema.relationship_types)
         for pq in self.parses:
+            if known and not schema.sampled and not _relations(pq.parse.answer) <= known:
+                continue  # the graph has no such relationship type: the query cannot answer
             types = answer_types(pq.parse, linked, self.ontology)
             hint = "count" if pq.parse.count else (sorted(types)[0] if types and len(types) == 1 else None)
             yield CypherCandidate(

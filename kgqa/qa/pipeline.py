@@ -48,8 +48,8 @@ class AskOptions:
     max_hops: int = 4
     limit: int = 100
     timeout: float = 10.0  # seconds per query
-    max_attempts: int = 3  # candidate queries executed (failed checks count too)
-    max_candidates: int = 8  # candidates looked at in all
+    max_attempts: int = 3  # candidate queries per generator (failed checks count too)
+    max_candidates: int = 10  # candidates looked at in all
     ontology: str | None = None
     fallback: bool = True
 
@@ -88,23 +88,30 @@ _bank_cache: dict[str, Any] = {}
 
 
 def default_examples() -> Any:
-    """The example bank (``kgqa.qa.examples``) if that module and a bank directory exist, else None."""
+    """The default example bank (``kgqa.qa.examples``) when that module and its directory exist."""
     if "bank" in _bank_cache:
         return _bank_cache["bank"]
     bank = None
     try:
-        from pathlib import Path
-
         from kgqa.qa import examples as ex_mod  # type: ignore[attr-defined]
 
-        for candidate in (Path("data/examples"), Path(__file__).parent / "examples"):
-            if candidate.is_dir():
-                bank = ex_mod.ExampleBank.load(candidate)
-                break
+        if ex_mod.default_bank_dir().exists():
+            bank = ex_mod.ExampleBank.cached()
     except Exception as exc:  # the bank is optional
         log.debug("no example bank: %s", exc)
     _bank_cache["bank"] = bank
     return bank
+
+
+def _example_generator(bank: Any) -> CypherGenerator | None:
+    """``kgqa.qa.examples.ExampleGenerator`` over ``bank`` (exact templates first, then similar ones)."""
+    if bank is None:
+        return None
+    try:
+        from kgqa.qa.examples import ExampleGenerator  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return ExampleGenerator(bank)
 
 
 # ------------------------------------------------------------------------------------------ checks adapter
@@ -632,10 +639,12 @@ def _answer_once(
     res = AskResult(question=q, answer="", linked_entities=list(linked))
     expected, counting = expected_types(q, opts.ontology)
 
-    # example bank (optional)
-    example_list: list[Any] = []
+    # example bank (optional): its own generator when kgqa.qa.examples provides one; few-shot
+    # examples are only looked up for an LLM generator (the search may embed the question)
     bank = examples if examples is not None else default_examples()
-    if bank is not None:
+    example_gen = _example_generator(bank)
+    example_list: list[Any] = []
+    if bank is not None and (generator is not None or example_gen is None):
         t0 = time.perf_counter()
         try:
             example_list = list(bank.search(q, [e.mention for e in linked], 3))
@@ -651,20 +660,26 @@ def _answer_once(
                     name="mention", status="fixed", detail=f"“{q[spans[0][0] : spans[0][1]]}” read as {linked[0].name}"
                 )
             )
-    generators: list[CypherGenerator] = []
+    generators: list[tuple[CypherGenerator, list[Any]]] = []
     if spans is not None:
-        generators.append(ParserGenerator(spans, ontology=opts.ontology, max_hops=opts.max_hops))
-    elif example_list:
-        generators.append(ParserGenerator([], ontology=opts.ontology, max_hops=opts.max_hops))
+        parser_examples = example_list if example_gen is None and generator is None else []
+        generators.append((ParserGenerator(spans, ontology=opts.ontology, max_hops=opts.max_hops), parser_examples))
+    elif example_list and example_gen is None:
+        generators.append((ParserGenerator([], ontology=opts.ontology, max_hops=opts.max_hops), example_list))
+    if example_gen is not None:
+        generators.append((example_gen, []))
     if generator is not None:
-        generators.append(generator)
+        generators.append((generator, example_list))
 
-    attempts = 0
-    looked = 0
+    attempts = 0  # per generator
+    looked = 0  # in all
+    total_attempts = 0
     best_too_many: _Run | None = None
     last: tuple[str, dict[str, Any]] | None = None
-    for gen in generators:
+    for gen, gen_examples in generators:
+        example_list = gen_examples
         feedback: str | None = None
+        attempts = 0
         t0 = time.perf_counter()
         stream = iter(gen.candidates(q, linked, schema, example_list, feedback))
         while attempts < opts.max_attempts and looked < opts.max_candidates:
@@ -679,7 +694,8 @@ def _answer_once(
             res.trace.extend(cand.trace)
             looked += 1
             attempts += 1
-            tag = f"attempt {attempts} ({cand.source})"
+            total_attempts += 1
+            tag = f"attempt {total_attempts} ({cand.source})"
             t1 = time.perf_counter()
             # EXPLAIN (a server round trip) only for queries we did not compile ourselves: the parser's
             # queries come from a fixed grammar, and a server error still reaches the repair loop
@@ -745,7 +761,7 @@ def _answer_once(
         res.checks.append(Check(name="cypher", status="passed", detail=f"{run.candidate.source}: capped result"))
         res.checks.extend(run.checks)
         return _finish(res, run, linked, counting, synthesizer, opts, graph)
-    if attempts == 0:
+    if total_attempts == 0:
         res.checks.append(Check(name="generate", status="failed", detail="no query could be built for this question"))
     if last is not None:  # the last query that ran: it is why the graph holds no answer
         res.cypher, res.params = last
@@ -791,7 +807,7 @@ def _finish(
         evidence=res.evidence,
         answer_type="count" if counting else (run.candidate.answer_type_hint or None),
         count=run.count,
-        description=run.candidate.description,
+        description=_describe_for(run.candidate.description, linked),
     )
     template = TemplateSynthesizer()
     synth = synthesizer or template
@@ -820,6 +836,13 @@ def _finish(
     res.answer = out.text
     res.status = "answered"
     return res
+
+
+def _describe_for(description: str, linked: list[LinkedEntity]) -> str:
+    """Fill an example's ``[ENTITY]`` placeholders with the linked names."""
+    for k, ent in enumerate(linked):
+        description = description.replace("[ENTITY]" if k == 0 else f"[ENTITY{k + 1}]", ent.name, 1)
+    return description
 
 
 def _relevant_evidence(evidence: list[Evidence], answer_ids: set[str], subgraph: Subgraph) -> list[Evidence]:
