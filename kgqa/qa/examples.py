@@ -51,6 +51,7 @@ DEFAULT_LIMIT = 100
 BRACKET_RE = re.compile(r"\[([^\[\]]+)\]")
 MASK_RE = re.compile(r"\[ENTITY(\d*)\]")
 PARAM_RE = re.compile(r"\$entity(\d*)\b")
+PARAM_KEY_RE = re.compile(r"^entity\d*$")
 
 
 def default_bank_dir() -> Path:
@@ -164,8 +165,10 @@ def path_cypher(path: list[Step] | list[list[str]], limit: int = DEFAULT_LIMIT) 
             pattern += f"-[:{rel_type}]->{node}"
         elif direction == "in":
             pattern += f"<-[:{rel_type}]-{node}"
+        elif direction == "both":  # symmetric relations are stored once: match them undirected
+            pattern += f"-[:{rel_type}]-{node}"
         else:
-            raise ValueError(f"direction must be 'out' or 'in', not {direction!r}")
+            raise ValueError(f"direction must be 'out', 'in' or 'both', not {direction!r}")
     return (
         f"MATCH path = {pattern}\n"
         "WHERE answer <> s\n"
@@ -178,7 +181,7 @@ def path_cypher(path: list[Step] | list[list[str]], limit: int = DEFAULT_LIMIT) 
 def describe_path(path: list[Step] | list[list[str]]) -> str:
     parts = ["[ENTITY]"]
     for rel_type, direction in path:
-        parts.append(f"-{rel_type}->" if direction == "out" else f"<-{rel_type}-")
+        parts.append({"out": f"-{rel_type}->", "in": f"<-{rel_type}-"}.get(direction, f"-{rel_type}-"))
         parts.append("?")
     return " ".join(parts)
 
@@ -469,9 +472,11 @@ class PathMiner:
             for sig, f1 in ranked[:3]:
                 if f1 < self.keep_ratio * top:
                     break
+                sample_ids = self._ids.get(picked[0].entity) or [""]
                 example = Example(
                     question=picked[0].masked,
                     cypher=path_cypher(list(sig)),
+                    params={ENTITY_PARAM: sample_ids[0]},  # the sample's binding; re-bound on use
                     path=[list(step) for step in sig],
                     hops=len(sig),
                     f1=round(f1, 4),
@@ -737,7 +742,12 @@ class ExampleGenerator:
             seen.add(cypher)
             return CypherCandidate(
                 cypher=cypher,
-                params={**params, **{k: v for k, v in (example.params or {}).items() if k not in params}},
+                params={
+                    **params,
+                    **{
+                        k: v for k, v in (example.params or {}).items() if k not in params and not PARAM_KEY_RE.match(k)
+                    },
+                },
                 source=f"example:{getattr(example, 'id', '') or 'given'}",
                 description=getattr(example, "description", "") or f"like: {example.question}",
                 answer_type_hint=None,
