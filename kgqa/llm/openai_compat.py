@@ -81,7 +81,7 @@ def _error_message(response: httpx.Response) -> str:
         if isinstance(err, dict):
             parts = [str(err.get("message") or err.get("detail") or "")]
             if err.get("code") and str(err.get("code")) not in parts[0]:
-                parts.append(f"[{err.get('code')}]")
+                parts.append(f"(code: {err.get('code')})")
             return " ".join(p for p in parts if p).strip()[:500] or str(data)[:500]
         if isinstance(err, str):
             return err[:500]
