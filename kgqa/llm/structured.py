@@ -78,14 +78,20 @@ def _balanced(text: str, start: int) -> str | None:
     return None
 
 
-def _candidates(text: str) -> list[str]:
+def _candidates(text: str, limit: int = 3) -> list[str]:
+    """The text itself, then its top-level {...}/[...] blocks in order (never a fragment of an unclosed one)."""
     out = [text]
-    for i, ch in enumerate(text):
-        if ch in "{[":
-            block = _balanced(text, i)
-            if block:
-                out.append(block)
-                break
+    i = 0
+    while len(out) <= limit:
+        starts = [j for j in (text.find("{", i), text.find("[", i)) if j >= 0]
+        if not starts:
+            break
+        start = min(starts)
+        block = _balanced(text, start)
+        if block is None:
+            break  # an unclosed structure (e.g. cut off): anything after it is inside it
+        out.append(block)
+        i = start + len(block)
     return out
 
 
@@ -206,6 +212,11 @@ def complete_structured(
                 ) from exc
         except ValidationError as exc:
             problem = "the JSON does not match the schema:\n" + _short_validation(exc)
+            if completion.finish_reason == "length":
+                raise OutputTruncated(
+                    f"{llm.spec}: the reply was cut off at {params.max_new_tokens} tokens (prompt {prompt or '-'})",
+                    "raise KGQA_LLM_MAX_TOKENS (or use smaller chunks)",
+                ) from exc
         errors.append(problem)
         if attempt == reasks:
             break
