@@ -16,6 +16,7 @@ without structured output), ``models`` (others → the recorded 404 model_not_fo
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import threading
@@ -62,10 +63,8 @@ class ReplayServer:
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(raw)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def do_GET(self) -> None:
                 if self.path.rstrip("/") == "/v1/models":

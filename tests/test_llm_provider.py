@@ -153,7 +153,9 @@ def test_reply_cut_off_at_max_tokens(server: ReplayServer) -> None:
 
     llm = OpenAICompatLLM("replay-model", base_url=server.url)
     with pytest.raises(OutputTruncated) as info:
-        complete_structured(llm, _ask('Konrad Zuse was born in Berlin. Return one JSON object: {"entities"'), Anything, GenParams())
+        complete_structured(
+            llm, _ask('Konrad Zuse was born in Berlin. Return one JSON object: {"entities"'), Anything, GenParams()
+        )
     assert "KGQA_LLM_MAX_TOKENS" in info.value.hint
 
 
@@ -163,14 +165,21 @@ def test_reask_carries_the_error_and_is_bounded(server: ReplayServer) -> None:
 
     llm = OpenAICompatLLM("replay-model", base_url=server.url)
     fixed = complete_structured(
-        llm, _ask('Alan Turing studied at Cambridge University. Return one JSON object: {"entities"'), Anything, GenParams()
+        llm,
+        _ask('Alan Turing studied at Cambridge University. Return one JSON object: {"entities"'),
+        Anything,
+        GenParams(),
     )
     assert fixed.attempts == 2 and "not valid JSON" in fixed.errors[0]
     reask = server.chat_requests[1]["body"]["messages"]
     assert reask[-2]["role"] == "assistant" and "rejected" in reask[-1]["content"]
     with pytest.raises(StructuredOutputError):
         complete_structured(
-            llm, _ask('Niklaus Wirth designed Pascal. Return one JSON object: {"entities"'), Anything, GenParams(), reasks=2
+            llm,
+            _ask('Niklaus Wirth designed Pascal. Return one JSON object: {"entities"'),
+            Anything,
+            GenParams(),
+            reasks=2,
         )
     assert len(server.chat_requests) == 2 + 3
 

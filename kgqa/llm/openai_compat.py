@@ -229,11 +229,11 @@ class OpenAICompatLLM(LLM):
             self._max_tokens_key = "max_completion_tokens"
             return True
         for name in ("top_k", "seed", "top_p", "temperature", "stop"):
-            if name in body and name not in self._dropped and re.search(rf"\b{name}\b", low):
-                if any(w in low for w in ("unsupported", "not supported", "unrecognized", "unknown", "extra")):
-                    log.warning("%s rejects %s; sending requests without it", self.spec, name)
-                    self._dropped.add(name)
-                    return True
+            mentioned = name in body and name not in self._dropped and re.search(rf"\b{name}\b", low)
+            if mentioned and any(w in low for w in ("unsupported", "not supported", "unrecognized", "unknown", "extra")):
+                log.warning("%s rejects %s; sending requests without it", self.spec, name)
+                self._dropped.add(name)
+                return True
         return False
 
     def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:

@@ -82,7 +82,9 @@ def parse_prompt(text: str, path: str = "") -> Prompt:
         _, front, body = text.split("---", 2)
         meta = yaml.safe_load(front) or {}
     except (ValueError, yaml.YAMLError) as exc:
-        raise ConfigError(f"prompt file {path} has invalid front matter: {exc}", "fix the YAML between the ---") from exc
+        raise ConfigError(
+            f"prompt file {path} has invalid front matter: {exc}", "fix the YAML between the ---"
+        ) from exc
     if "name" not in meta or "version" not in meta:
         raise ConfigError(f"prompt file {path} must set name and version in its front matter")
     sections: dict[str, str] = {}
