@@ -230,7 +230,9 @@ class OpenAICompatLLM(LLM):
             return True
         for name in ("top_k", "seed", "top_p", "temperature", "stop"):
             mentioned = name in body and name not in self._dropped and re.search(rf"\b{name}\b", low)
-            if mentioned and any(w in low for w in ("unsupported", "not supported", "unrecognized", "unknown", "extra")):
+            if mentioned and any(
+                w in low for w in ("unsupported", "not supported", "unrecognized", "unknown", "extra")
+            ):
                 log.warning("%s rejects %s; sending requests without it", self.spec, name)
                 self._dropped.add(name)
                 return True
