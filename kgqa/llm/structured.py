@@ -182,11 +182,13 @@ def complete_structured(
     prompt: str | None = None,
     reasks: int = 2,
     check: Callable[[T], str | None] | None = None,
+    parse: Callable[[str], Any] | None = None,
 ) -> StructuredResult[T]:
     """Ask for JSON matching ``model``; return it validated or raise ``StructuredOutputError``/``OutputTruncated``.
 
     ``check`` may return an error message for a value that is valid JSON but semantically wrong; it is re-asked
-    like a validation error.
+    like a validation error. ``parse`` replaces the tolerant JSON parser (it may accept other reply shapes, e.g.
+    bare Cypher in a code fence; raise ``JSONParseError`` when it finds nothing).
     """
     schema = model.model_json_schema()
     convo = list(messages)
@@ -197,7 +199,7 @@ def complete_structured(
         completions.append(completion)
         problem: str
         try:
-            data = parse_json_loose(completion.text)
+            data = (parse or parse_json_loose)(completion.text)
             value = model.model_validate(data)
             problem = check(value) if check else None  # type: ignore[assignment]
             if not problem:
@@ -228,7 +230,9 @@ def complete_structured(
                 "content": f"That reply was rejected: {problem}\nReply again with only the corrected JSON object.",
             },
         ]
-    raise StructuredOutputError(
+    error = StructuredOutputError(
         f"{llm.spec}: no valid JSON for {model.__name__} after {len(completions)} attempt(s): {errors[-1]}",
         "use a stronger model, or raise KGQA_LLM_REASKS",
     )
+    error.completions = completions  # type: ignore[attr-defined]
+    raise error
