@@ -105,7 +105,7 @@ def test_generation_prompt_and_candidate(server: ReplayServer, tmp_path: Path) -
 
 def test_repair_uses_the_feedback(server: ReplayServer, tmp_path: Path) -> None:
     gen = LLMCypherGenerator(get_llm("openai:replay-model", _settings(tmp_path, server)))
-    q = "Who works for Acme Corporation?"
+    q = "Name the people on Acme Corporation's payroll"
     [bad] = list(gen.candidates(q, [ACME], SCHEMA, []))
     assert "-[:WORKS_FOR]->(answer:Person)" in bad.cypher
     feedback = format_feedback(

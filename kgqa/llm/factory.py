@@ -74,7 +74,8 @@ def _provider(parsed: LLMSpec, settings: Any) -> tuple[LLM, str]:
     if parsed.provider == "openai":
         from kgqa.llm.openai_compat import OpenAICompatLLM
 
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        raw = settings.llm_api_key
+        key = (raw.get_secret_value() if hasattr(raw, "get_secret_value") else str(raw)) if raw else None
         ident = ("openai", parsed.model, settings.llm_base_url, key, settings.llm_timeout, settings.llm_max_retries)
         with _lock:
             if ident not in _providers:
