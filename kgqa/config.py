@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(default=None, description="API key for the LLM endpoint.")
     llm_timeout: float = Field(default=60.0, description="Seconds per LLM request.")
     llm_cache: bool = Field(default=True, description="Cache LLM responses on disk under home.")
+    llm_max_retries: int = Field(default=3, description="Retries on 429/5xx/connection errors (backoff + jitter).")
+    llm_concurrency: int = Field(default=4, description="Parallel LLM requests during extraction.")
+    llm_max_tokens: int | None = Field(default=None, description="Max new tokens per LLM reply (default: per task).")
+    llm_reasks: int = Field(default=2, description="Re-asks when an LLM reply is not valid JSON for the schema.")
+    llm_prompts_dir: Path | None = Field(default=None, description="Directory with prompt files overriding built-ins.")
+    llm_schema_budget: int = Field(default=1500, description="Token budget for the schema in Cypher prompts.")
+    llm_price_prompt: float = Field(default=0.0, description="USD per 1M prompt tokens (for cost reports).")
+    llm_price_completion: float = Field(default=0.0, description="USD per 1M completion tokens (for cost reports).")
+    llm_device: str | None = Field(default=None, description="transformers provider device: cpu | cuda | auto.")
 
     api_keys: SecretStr | None = Field(default=None, description="Comma-separated API keys for kgqa serve.")
 
