@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     graph_query_timeout: float = Field(default=30.0, description="Seconds a read query may run.")
     graph_max_rows: int = Field(default=1000, description="Row cap for read queries.")
     graph_batch_size: int = Field(default=1000, description="Rows per UNWIND write batch.")
+    graph_retry_time: float = Field(default=15.0, description="Seconds the driver retries a failed transaction.")
 
     llm: str = Field(default="offline", description="LLM spec: offline | openai:MODEL | transformers:PATH")
     llm_extraction: str | None = Field(default=None, description="LLM spec for extraction (default: llm).")

@@ -28,6 +28,8 @@ class GraphHolder:
 
     def __init__(self, settings: Settings, schema_ttl: float = 15.0) -> None:
         self.settings = settings
+        # An API request should fail fast (503) when the graph is down, not retry for the CLI's 15 s.
+        self.connect_settings = settings.model_copy(update={"graph_retry_time": min(settings.graph_retry_time, 2.0)})
         self.schema_ttl = schema_ttl
         self._graph: Graph | None = None
         self._lock = threading.Lock()
@@ -43,7 +45,7 @@ class GraphHolder:
                     f"the embedded graph server for {self.settings.home} is not running",
                     "start it with `kgqa graph start`; the API reconnects by itself",
                 )
-        return Graph.connect(self.settings)
+        return Graph.connect(self.connect_settings)
 
     def get(self) -> Graph:
         """The live connection, connecting first when there is none."""
