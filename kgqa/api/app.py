@@ -11,13 +11,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from kgqa import __version__
 from kgqa.api import errors, routes_ask, routes_cypher, routes_documents, routes_entities, routes_system
+from kgqa.api.errors import PROBLEM_TYPE
 from kgqa.api.graphs import GraphHolder
 from kgqa.api.jobs import JobManager
+from kgqa.api.routes_ask import allowed_llms
 from kgqa.api.security import GuardMiddleware, parse_keys
 from kgqa.config import Settings, get_settings
 
@@ -40,6 +43,41 @@ TAGS = [
 ]
 
 
+def _openapi(app: FastAPI) -> dict:
+    """The generated schema, with every error response documented as problem+json, and no security
+    requirement when the server runs without API keys (so the schema says what the server does)."""
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    for ops in schema.get("paths", {}).values():
+        for op in ops.values():
+            for code, resp in op.get("responses", {}).items():
+                if code.startswith(("4", "5")):
+                    resp["content"] = {PROBLEM_TYPE: problem}
+                    if code == "422":
+                        resp["description"] = "Invalid request"
+            if not app.state.api_keys:
+                op.pop("security", None)
+    components = schema.setdefault("components", {})
+    options = components.get("schemas", {}).get("AskOptions", {}).get("properties", {})
+    if "llm" in options:  # the LLMs this server allows, as an enum
+        options["llm"]["anyOf"] = [
+            {"type": "string", "enum": sorted(allowed_llms(app.state.settings))},
+            {"type": "null"},
+        ]
+    if not app.state.api_keys:
+        components.pop("securitySchemes", None)
+    schemas = components.setdefault("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    return schema
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API for ``settings`` (default: the process settings)."""
     settings = settings or get_settings()
@@ -58,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,  # operationIds: ask, search_entities, ...
     )
     app.state.settings = settings
     app.state.graphs = holder
@@ -67,6 +106,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (routes_system, routes_ask, routes_entities, routes_cypher, routes_documents):
         app.include_router(module.router)
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = _openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -126,6 +126,18 @@ def graph_unavailable_response(exc: GraphUnavailable, instance: str | None = Non
     )
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the OpenAPI schema lists for this path (one path may be served by several routes)."""
+    import re
+
+    methods: set[str] = set()
+    for template, ops in request.app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", ".+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            methods.update(m.upper() for m in ops)
+    return sorted(methods)
+
+
 def _loc(loc: Any) -> str:
     return ".".join(str(part) for part in loc) if isinstance(loc, list | tuple) else str(loc)
 
@@ -151,9 +163,13 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no such endpoint: {request.method} {request.url.path}"
+        headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
-        return http_problem(exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None))
+            allowed = _allowed_methods(request)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+        return http_problem(exc.status_code, detail, instance=request.url.path, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -221,7 +237,7 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         _slug, title, _hint = _HTTP.get(code, ("", "Error", None))
         if code == 503:
             title = "Graph unavailable or server busy"
-        out[code] = {"model": Problem, "description": title, "content": {PROBLEM_TYPE: {}}}
+        out[code] = {"model": Problem, "description": title}
     return out
 
 

@@ -97,8 +97,18 @@ class JobManager:
             time.sleep(0.1)
         return self.get(job_id)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Fail the jobs still waiting, let the running one finish (up to ``timeout`` s), stop the worker."""
+        with self._lock:
+            for job in self._jobs.values():
+                if job.status == "queued":
+                    job.status = "failed"
+                    job.errors.append("the server shut down before this job started")
+                    job.finished_at = time.time()
+                    self._work.pop(job.id, None)
         self._queue.put(None)
+        if self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout)
 
     def _loop(self) -> None:
         while True:

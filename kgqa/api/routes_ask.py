@@ -35,7 +35,9 @@ class AskOptions(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=2000, examples=["Where is the company Ada Lovelace works for?"])
+    question: str = Field(
+        min_length=1, max_length=2000, pattern=r"\S", examples=["Where is the company Ada Lovelace works for?"]
+    )
     options: AskOptions = Field(default_factory=AskOptions)
 
 

@@ -28,7 +28,7 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, description="The document's text.")
+    text: str = Field(min_length=1, pattern=r"\S", description="The document's text.")
     id: str | None = Field(default=None, min_length=1, max_length=300, description="Stable id (default: a hash).")
     title: str | None = Field(default=None, max_length=500)
     source: str | None = Field(default=None, max_length=1000)
@@ -191,8 +191,8 @@ async def post_document(request: Request) -> JSONResponse:
         job = request.app.state.jobs.submit("ingest", work, info)
     except QueueFull as exc:
         raise ApiError(
-            503,
-            "busy",
+            429,
+            "too-many-jobs",
             "Too many ingestion jobs",
             str(exc),
             "retry when the running jobs finish",

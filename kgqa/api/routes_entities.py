@@ -140,7 +140,7 @@ def evidence_of(row: dict[str, Any], fact_text: str) -> list[Evidence]:
 )
 def search_entities(
     request: Request,
-    q: str = Query(..., min_length=1, max_length=200, description="Part of a name or alias."),
+    q: str = Query(..., min_length=1, max_length=200, pattern=r"\S", description="Part of a name or alias."),
     type: str | None = Query(None, max_length=100, description="Only entities of this type, e.g. Person."),
     limit: int = Query(20, ge=1, le=200),
 ) -> EntitySearch:
