@@ -29,14 +29,14 @@ class AskOptions(BaseModel):
         max_length=200,
         description="LLM spec for this question: `offline` or one of the specs the server is configured with.",
     )
-    max_hops: int | None = Field(default=None, ge=1, le=4, description="Longest path the Cypher may follow.")
+    max_hops: int | None = Field(default=None, ge=1, le=6, description="Longest path the Cypher may follow.")
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(
-        min_length=1, max_length=2000, pattern=r"\S", examples=["Where is the company Ada Lovelace works for?"]
+        min_length=1, max_length=1000, pattern=r"\S", examples=["Where is the company Ada Lovelace works for?"]
     )
     options: AskOptions = Field(default_factory=AskOptions)
 
@@ -47,7 +47,7 @@ def allowed_llms(settings: Settings) -> set[str]:
     return {s for s in specs if s}
 
 
-def _pipeline():
+def _pipeline() -> Any:
     try:
         from kgqa.qa import pipeline
     except ImportError as exc:
@@ -56,10 +56,8 @@ def _pipeline():
 
 
 def run_ask(request: Request, body: AskRequest) -> AskResult:
+    """Answer like ``kgqa ask --json``: same pipeline, same LLM selection, same options."""
     settings: Settings = request.app.state.settings
-    question = body.question.strip()
-    if not question:
-        raise ApiError(422, "invalid-request", "Invalid request", "question: must not be blank", "ask a question")
     llm = body.options.llm
     if llm is not None and llm not in allowed_llms(settings):
         raise ApiError(
@@ -70,23 +68,22 @@ def run_ask(request: Request, body: AskRequest) -> AskResult:
             "use one of: " + ", ".join(sorted(allowed_llms(settings))),
         )
     pipeline = _pipeline()
-    options: dict[str, Any] = {
-        "entities": body.options.entities,
-        "llm": llm,
-        "max_hops": body.options.max_hops,
-    }
-    result = request.app.state.graphs.run(lambda g: _call(pipeline, g, settings, question, options))
+    from kgqa.qa.generate import llm_components
+    from kgqa.qa.linking import given_entities
+
+    generator, synthesizer = llm_components(llm or settings.llm_cypher or settings.llm, settings)
+    options = pipeline.AskOptions()
+    if body.options.max_hops is not None:
+        options.max_hops = body.options.max_hops
+
+    def work(graph: Any) -> AskResult:
+        linked = given_entities(body.options.entities, graph) if body.options.entities else None
+        return pipeline.ask(body.question, graph, linked, generator=generator, synthesizer=synthesizer, options=options)
+
+    result = request.app.state.graphs.run(work)
     if not result.browser_query:
         result.browser_query = browser_query_for(result.subgraph)
     return result
-
-
-def _call(pipeline: Any, graph: Any, settings: Settings, question: str, options: dict[str, Any]) -> AskResult:
-    ask = getattr(pipeline, "ask", None)
-    if ask is None:
-        raise not_available("question answering", "kgqa.qa.pipeline.ask")
-    result = ask(graph, question, settings=settings, **{k: v for k, v in options.items() if v is not None})
-    return result if isinstance(result, AskResult) else AskResult.model_validate(result)
 
 
 @router.post(

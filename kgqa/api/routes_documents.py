@@ -21,7 +21,7 @@ from kgqa.api.security import require_key
 
 router = APIRouter(prefix="/v1", tags=["documents"], dependencies=[Depends(require_key)])
 
-UPLOAD_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".json", ".jsonl"}
+UPLOAD_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl", ".ndjson"}
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -29,10 +29,16 @@ class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, pattern=r"\S", description="The document's text.")
-    id: str | None = Field(default=None, min_length=1, max_length=300, description="Stable id (default: a hash).")
+    id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        pattern=r"\S",
+        description="Stable document id (default: doc- and a hash of the text). Sending the same id again "
+        "replaces that document's facts (unchanged text is skipped).",
+    )
     title: str | None = Field(default=None, max_length=500)
-    source: str | None = Field(default=None, max_length=1000)
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Kept on the Document node as JSON.")
 
 
 class JobAccepted(BaseModel):
@@ -70,9 +76,11 @@ _DOC_BODY = {
                     "type": "object",
                     "required": ["file"],
                     "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "id": {"type": "string", "maxLength": 300},
-                        "title": {"type": "string", "maxLength": 500},
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "A .txt, .md, .html, .pdf or .jsonl file; its name becomes the document id.",
+                        },
                     },
                 }
             },
@@ -109,8 +117,7 @@ async def _parse(request: Request) -> tuple[dict[str, Any], bytes | None, str | 
                 "curl -F file=@notes.txt http://127.0.0.1:8000/v1/documents",
             )
         data = await upload.read()
-        fields = {k: v for k, v in form.items() if k in ("id", "title") and isinstance(v, str)}
-        return fields, data, upload.filename
+        return {}, data, upload.filename
     if content_type.startswith("application/json") or content_type.endswith("+json") or not content_type:
         raw = await request.body()
         try:
@@ -164,7 +171,12 @@ async def post_document(request: Request) -> JSONResponse:
             ) from exc
         if not doc.text.strip():
             raise ApiError(422, "invalid-request", "Invalid request", "text: must not be blank")
-        info = {"kind": "text", "id": doc.id, "title": doc.title, "chars": len(doc.text)}
+        info = {
+            "kind": "text",
+            "id": doc.id or ingest.text_doc_id(doc.text),
+            "title": doc.title,
+            "chars": len(doc.text),
+        }
         work = ingest.text_job(request.app.state.graphs, settings, doc.model_dump())
     else:
         name = _safe_name(filename)
@@ -179,14 +191,8 @@ async def post_document(request: Request) -> JSONResponse:
             )
         if not data:
             raise ApiError(422, "invalid-request", "Invalid request", "file: the uploaded file is empty")
-        info = {
-            "kind": "file",
-            "filename": name,
-            "bytes": len(data),
-            "id": fields.get("id"),
-            "title": fields.get("title"),
-        }
-        work = ingest.file_job(request.app.state.graphs, settings, name, data, fields)
+        info = {"kind": "file", "filename": name, "bytes": len(data)}
+        work = ingest.file_job(request.app.state.graphs, settings, name, data)
     try:
         job = request.app.state.jobs.submit("ingest", work, info)
     except QueueFull as exc:
@@ -273,7 +279,7 @@ def delete_document(request: Request, doc_id: str = Path(..., min_length=1, max_
             f"no document with id {doc_id!r}",
             "list documents with GET /v1/documents",
         )
-    ingest.check_retract_available()
-    summary = holder.run(lambda g: ingest.retract(g, request.app.state.settings, doc_id))
+    ingest.check_available()
+    summary = holder.run(lambda g: ingest.retract(g, doc_id))
     holder.invalidate_schema()
     return Retraction(id=doc_id, retracted=True, summary=summary)
