@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     graph_max_rows: int = Field(default=1000, description="Row cap for read queries.")
     graph_batch_size: int = Field(default=1000, description="Rows per UNWIND write batch.")
     graph_retry_time: float = Field(default=15.0, description="Seconds the driver retries a failed transaction.")
+    embedded_bolt_port: int | None = Field(default=None, description="Fixed Bolt port for the embedded server.")
+    embedded_heap: str = Field(default="2g", description="Java heap for the embedded server.")
 
     llm: str = Field(default="offline", description="LLM spec: offline | openai:MODEL | transformers:PATH")
     llm_extraction: str | None = Field(default=None, description="LLM spec for extraction (default: llm).")

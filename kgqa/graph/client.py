@@ -101,9 +101,9 @@ class Graph:
         """Connect (starting the embedded server when no URI is set) and verify the connection."""
         settings = settings or get_settings()
         if settings.embedded:
-            from kgqa.graph.embedded import DATABASE, USER, EmbeddedServer
+            from kgqa.graph.embedded import DATABASE, USER, server_for
 
-            server = EmbeddedServer(settings.home)
+            server = server_for(settings)
             state = server.ensure_started(notify=notify)
             uri, auth = state.uri, (USER, server.password())
             database = database or settings.graph_database or DATABASE
