@@ -379,6 +379,15 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
                 if _is_name_token(nxt) and j not in blocked and nxt.lower_ not in trig.role_words:
                     j += 1
                     continue
+                if (  # "English Without Tears": a capitalised function word inside a title
+                    nxt.is_title
+                    and nxt.pos_ in {"ADP", "CCONJ", "DET"}
+                    and j + 1 < n
+                    and _is_name_token(doc[j + 1])
+                    and nxt.lower_ not in {"and", "of", "the"}
+                ):
+                    j += 2
+                    continue
                 if (
                     nxt.lower_ in {"of", "&", "for"}
                     and j + 1 < n
@@ -749,15 +758,12 @@ def _pick_person(d: _Doc, history, gender: str, tok) -> int | None:
         cands = [c for c in cands if c[1] not in bound]
     if not cands:
         return None
-    # a subject pronoun prefers the latest subject person; others take the latest person
-    if tok.dep_ in {"nsubj", "nsubjpass"}:
-        sent_start = tok.sent.start
-        prev = [c for c in cands if c[2]]
-        in_sent = [c for c in cands if c[0] >= sent_start]
-        if in_sent:
-            return in_sent[-1][1]
-        if prev:
-            return prev[-1][1]
+    # subject and possessive pronouns prefer the latest person that was a subject (centering); object pronouns
+    # take the latest person
+    if tok.dep_ in {"nsubj", "nsubjpass", "poss"}:
+        subjects = [c for c in cands if c[2]]
+        if subjects:
+            return subjects[-1][1]
     return cands[-1][1]
 
 
