@@ -756,6 +756,11 @@ def _pick_person(d: _Doc, history, gender: str, tok) -> int | None:
         verb = tok.head.head if tok.dep_ == "pobj" else tok.head
         bound = {e for st in _subjects(verb) for e in _entities_of_token(d, st)}
         cands = [c for c in cands if c[1] not in bound]
+    if tok.dep_ == "poss" and tok.head.dep_ in {"attr", "appos"}:
+        # "Petra is his daughter", "Petra, his daughter,": his is not Petra
+        holders = _subjects(tok.head.head) if tok.head.dep_ == "attr" else [tok.head.head]
+        bound = {e for st in holders for e in _entities_of_token(d, st)}
+        cands = [c for c in cands if c[1] not in bound]
     if not cands:
         return None
     # subject and possessive pronouns prefer the latest person that was a subject (centering); object pronouns
@@ -1254,7 +1259,8 @@ class OfflineExtractor:
                 ent, oth = d.entities[ei], d.entities[other]
                 if oth.type is not None and oth.type not in other_allowed:
                     continue
-                wants = [ent.type] if ent.type in allowed else list(allowed)
+                # a relation with one allowed type demands it; one with several only hints at them
+                wants = list(allowed)
                 for want in wants:
                     w = 1.0 / len(wants)
                     per_sent = votes.setdefault(ei, {}).setdefault(want, {})
