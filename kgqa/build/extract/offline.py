@@ -969,6 +969,8 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
         for t in dict.fromkeys(triggers):
             if t.noun or len(t.words) < 2 or t.words[-1] not in {"in", "at"}:
                 continue
+            if all(w in AUX for w in t.words[:-1]):
+                continue  # "is in" without "in" is just "is"
             short = Trigger(t.relation, t.words[:-1], t.lemmas[:-1], t.inverse, t.noun, t.source, t.text)
             idxs = _match_at(doc, i, short, sent.end)
             if idxs is None or any(k in d.tok2mention for k in idxs):
@@ -1068,8 +1070,15 @@ def _expand(d: _Doc, tokens: list) -> list[int]:
         if not found:
             # "the startup Tessel Labs", "two engineers, Ada Pike and Bo Lin": a name after a common noun
             # (not before it: "the Lowmere imprint" is not Lowmere)
-            named = [c for c in tok.children if c.dep_ in {"appos", "compound", "nmod"} and c.i > tok.i]
+            named = [c for c in tok.children if c.dep_ in {"appos", "compound", "nmod"}]
             named = [c for c in named if c.i in d.tok2mention or c.i in d.refs]
+            # a name before the noun counts when it is an organisation/work ("the BBC headquarters"), not a
+            # place or an untyped word ("the Lowmere imprint")
+            named = [
+                c
+                for c in named
+                if c.i > tok.i or any(d.entities[e].type in {"Organization", "Work"} for e in _entities_of_token(d, c))
+            ]
             if named:
                 stack[0:0] = named[:1]
                 continue
