@@ -63,9 +63,9 @@ def session_graph(settings: Settings) -> Iterator[Graph]:
     yield graph
     graph.close()
     if settings.embedded:
-        from kgqa.graph.embedded import EmbeddedServer
+        from kgqa.graph.embedded import server_for
 
-        EmbeddedServer(settings.home).stop()
+        server_for(settings).stop()
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ from kgqa.cli.common import open_graph
 from kgqa.cli.output import emit, err, kv_table, out
 from kgqa.config import get_settings
 from kgqa.errors import ConfigError
-from kgqa.graph.embedded import EmbeddedServer
+from kgqa.graph.embedded import EmbeddedServer, server_for
 from kgqa.graph.schema import ensure_constraints, introspect
 
 graph_app = typer.Typer(help="Manage the graph server and inspect the graph.", no_args_is_help=True)
@@ -21,7 +21,7 @@ def _server() -> EmbeddedServer:
             f"KGQA_GRAPH_URI is set ({settings.graph_uri}), so kgqa does not run its own graph server",
             "unset KGQA_GRAPH_URI to use the embedded server, or manage your Neo4j with docker compose",
         )
-    return EmbeddedServer(settings.home)
+    return server_for(settings)
 
 
 @graph_app.command("start")

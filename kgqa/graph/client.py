@@ -101,9 +101,9 @@ class Graph:
         """Connect (starting the embedded server when no URI is set) and verify the connection."""
         settings = settings or get_settings()
         if settings.embedded:
-            from kgqa.graph.embedded import DATABASE, USER, EmbeddedServer
+            from kgqa.graph.embedded import DATABASE, USER, server_for
 
-            server = EmbeddedServer(settings.home)
+            server = server_for(settings)
             state = server.ensure_started(notify=notify)
             uri, auth = state.uri, (USER, server.password())
             database = database or settings.graph_database or DATABASE
@@ -115,7 +115,9 @@ class Graph:
             database = database or settings.graph_database
             where = f"the graph server at {uri}"
         try:
-            driver = GraphDatabase.driver(uri, auth=auth, connection_timeout=10.0, max_transaction_retry_time=15.0)
+            driver = GraphDatabase.driver(
+                uri, auth=auth, connection_timeout=10.0, max_transaction_retry_time=settings.graph_retry_time
+            )
             driver.verify_connectivity()
             agent = driver.get_server_info().agent or ""
         except AuthError as exc:

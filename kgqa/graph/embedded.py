@@ -16,6 +16,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -62,8 +63,10 @@ class ServerStatus:
 class EmbeddedServer:
     """Start, stop and inspect the embedded ArcadeDB server for one ``KGQA_HOME``."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, bolt_port: int | None = None, heap: str = "2g") -> None:
         self.home = Path(home).absolute()
+        self.fixed_bolt_port = bolt_port
+        self.heap = heap
         self.dir = self.home / "graph"
         self.state_file = self.dir / "server.json"
         self.password_file = self.dir / "password"
@@ -124,9 +127,8 @@ class EmbeddedServer:
     def _ensure_dir(self) -> None:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            probe = self.dir / ".write-test"
-            probe.write_text("ok")
-            probe.unlink()
+            with tempfile.NamedTemporaryFile(dir=self.dir, prefix=".write-test-"):
+                pass
         except OSError as exc:
             raise EmbeddedServerError(
                 f"KGQA_HOME is not writable: {self.home} ({exc.strerror or exc})",
@@ -151,7 +153,7 @@ class EmbeddedServer:
         except (ValueError, TypeError):
             self.state_file.unlink(missing_ok=True)
             return None, "removed an unreadable server.json"
-        if _pid_alive(state.pid) and _port_open(state.bolt_port):
+        if _pid_alive(state.pid) and _bolt_handshake(state.bolt_port):
             return state, None
         if _pid_alive(state.pid) and _is_our_java(state.pid, self.dir):
             # Alive but not answering: a hung server. Stop it so a fresh one can start.
@@ -162,11 +164,16 @@ class EmbeddedServer:
     def _start(self) -> ServerState:
         java, jars = _runtime()
         password = self.password()
-        bolt_port, http_port = _free_port(), _free_port()
+        bolt_port, http_port = self.fixed_bolt_port or _free_port(), _free_port()
+        if self.fixed_bolt_port and _port_open(self.fixed_bolt_port):
+            raise EmbeddedServerError(
+                f"port {self.fixed_bolt_port} (KGQA_EMBEDDED_BOLT_PORT) is already taken by another program",
+                "choose a free port, or unset KGQA_EMBEDDED_BOLT_PORT to let kgqa pick one",
+            )
         (self.dir / "databases").mkdir(exist_ok=True)
         args = [
             str(java),
-            f"-Xmx{os.environ.get('KGQA_EMBEDDED_HEAP', '2g')}",
+            f"-Xmx{self.heap}",
             "-Djava.awt.headless=true",
             "-Dfile.encoding=UTF8",
             "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
@@ -198,7 +205,7 @@ class EmbeddedServer:
             )
         except OSError as exc:
             raise EmbeddedServerError(
-                f"could not run the bundled Java runtime {java}: {exc.strerror or exc}",
+                f"could not run the Java runtime {java}: {exc.strerror or exc}",
                 "reinstall it: .venv/bin/pip install --force-reinstall arcadedb-embedded",
             ) from exc
         finally:
@@ -269,6 +276,11 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def server_for(settings) -> EmbeddedServer:
+    """The embedded server configured by ``settings``."""
+    return EmbeddedServer(settings.home, settings.embedded_bolt_port, settings.embedded_heap)
+
+
 def _bolt_ready(port: int, password: str) -> bool:
     from neo4j import GraphDatabase
     from neo4j.exceptions import Neo4jError, ServiceUnavailable
@@ -280,6 +292,17 @@ def _bolt_ready(port: int, password: str) -> bool:
                 session.run("RETURN 1").consume()
         return True
     except (ServiceUnavailable, Neo4jError, OSError):
+        return False
+
+
+def _bolt_handshake(port: int, timeout: float = 3.0) -> bool:
+    """True when something on ``port`` answers a Bolt version handshake (no auth needed)."""
+    preamble = b"\x60\x60\xb0\x17" + b"\x00\x00\x04\x04" + b"\x00\x00\x00\x04" + b"\x00" * 8
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.sendall(preamble)
+            return len(sock.recv(4)) == 4
+    except OSError:
         return False
 
 
@@ -310,6 +333,7 @@ def _terminate(pid: int, timeout: float) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(pid, sig)
+            os.killpg(pid, signal.SIGCONT)  # a stopped process only acts on SIGTERM once continued
         except (ProcessLookupError, PermissionError):
             try:
                 os.kill(pid, sig)
