@@ -367,6 +367,8 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
         and not (len(ent) == 1 and ent[0].tag_ == "NNP" and ent[0].lower_ not in CALENDAR)
         for t in ent
     }
+    # nationality words are not names ("an American born in ...", "Soviet Leningrad")
+    blocked |= {t.i for ent in doc.ents if ent.label_ == "NORP" and len(ent) == 1 for t in ent}
     # 1. quoted titles
     quoted: list[tuple[int, int]] = []
     for m in QUOTE_RE.finditer(doc.text):
@@ -954,6 +956,14 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                             if c.i not in d.tok2mention
                             and c.pos_ == "NOUN"
                             and (c.dep_ == "dobj" or (c.dep_ == "attr" and c.lemma_.lower() in trig.type_nouns))
+                        ]
+                        # ... or on a date in between ("born on May 2, 1908 in Karlsruhe")
+                        hosts += [
+                            x
+                            for c in tok.children
+                            if c.dep_ == "prep"
+                            for x in c.subtree
+                            if x.ent_type_ in {"DATE", "CARDINAL"} and x.i not in d.tok2mention
                         ]
                         preps = [
                             c
