@@ -25,6 +25,7 @@ from graphglot.lexer import TokenType
 
 # Words that, outside strings, backticked names and property keys, only ever start a write, an admin command or
 # something else a read-only query never needs. Their presence refuses a query whatever the parser makes of it.
+# (START/STOP DATABASE are left to the parser, which refuses them: `start` and `end` are common variable names.)
 DENY_WORDS = frozenset(
     {
         "CREATE",
@@ -43,8 +44,6 @@ DENY_WORDS = frozenset(
         "DENY",
         "REVOKE",
         "TERMINATE",
-        "START",
-        "STOP",
         "USE",
         "SHOW",
         "TRANSACTIONS",
@@ -57,8 +56,6 @@ DENY_WORDS = frozenset(
         "IMPERSONATE",
         "DEALLOCATE",
         "REALLOCATE",
-        "FINISH",
-        "CSV",
     }
 )
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
