@@ -430,7 +430,10 @@ def _quantifier_span(parsed: Parsed, edge: Any) -> tuple[int, int] | None:
 def _explicit_lower(parsed: Parsed, span: tuple[int, int]) -> int | None:
     toks = parsed.tokens_in(*span)
     if len(toks) >= 2 and toks[1].type == TokenType.NUMBER:
-        return int(toks[1].raw)
+        try:
+            return int(toks[1].raw, 0)
+        except ValueError:
+            return None
     return None
 
 
@@ -602,12 +605,19 @@ def check_parameters(parsed: Parsed, params: dict[str, Any]) -> RuleResult:
                 value = _literal_list(parsed, op)
             if value is not None:
                 move(op, value, base)
+            else:  # e.g. toLower('Ada'): the string itself becomes the parameter
+                for lit in op.find_all(ast.CharacterStringLiteral, bfs=False):
+                    move(lit, lit.value, base)
     for pair in parsed.ast.find_all(ast.PropertyKeyValuePair, bfs=False):
         if _nearest(pair, ast.ElementPattern) is None:
             continue
         value = _literal_value(parsed, pair.value_expression)
+        key = pair.property_name.identifier.name
         if value is not None:
-            move(pair.value_expression, value, pair.property_name.identifier.name)
+            move(pair.value_expression, value, key)
+        else:
+            for lit in pair.value_expression.find_all(ast.CharacterStringLiteral, bfs=False):
+                move(lit, lit.value, key)
     for sp, value, base in sorted(candidates, key=lambda c: c[0]):  # named in reading order
         if any(a < sp[1] and sp[0] < b for a, b in taken):
             continue

@@ -112,6 +112,8 @@ def lex(text: str) -> list[Tok]:
         raw_tokens = dialect().tokenize(text)
     except GraphGlotError as exc:
         raise CypherSyntaxError(_first_line(str(exc)), getattr(exc, "start_offset", None)) from None
+    except Exception as exc:  # a lexer bug must refuse the query, never let it through
+        raise CypherSyntaxError(f"graphglot could not tokenize the query ({type(exc).__name__})") from None
     toks = []
     for t in raw_tokens:
         if t.token_type == TokenType.EOF:
@@ -385,6 +387,8 @@ def parse(canonical: Canonical, max_retries: int = 8) -> Parsed:
             raise CypherSyntaxError(_first_line(str(exc))) from None
         except RecursionError:
             raise CypherSyntaxError("query is nested too deeply") from None
+        except Exception as exc:  # a parser bug must refuse the query, never let it through
+            raise CypherSyntaxError(f"graphglot failed on the query ({type(exc).__name__}: {exc})") from None
         statements = [s for s in statements if s is not None]
         if len(statements) != 1:
             raise CypherSyntaxError(f"expected exactly one statement, found {len(statements)}")
