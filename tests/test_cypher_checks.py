@@ -316,3 +316,9 @@ def test_internal_errors_refuse(monkeypatch) -> None:
     monkeypatch.setattr(cc, "check_bounds", boom)
     outcome = check_cypher("MATCH (p:Person) RETURN p.name LIMIT 5", {}, SCHEMA)
     assert not outcome.ok and cc.INTERNAL_ERROR in outcome.reason
+
+
+def test_missing_parameter_values_fail() -> None:
+    outcome = check_cypher("MATCH (p:Person {name: $who}) RETURN p.name LIMIT 5", {}, SCHEMA)
+    assert not outcome.ok and detail(outcome, "parameters") == "no value given for $who"
+    assert check_cypher("MATCH (p:Person {name: $who}) RETURN p.name LIMIT 5", {"who": "Ada"}, SCHEMA).ok

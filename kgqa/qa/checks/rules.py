@@ -626,6 +626,16 @@ def check_parameters(parsed: Parsed, params: dict[str, Any]) -> RuleResult:
         taken.append(sp)
         edits.append(Edit(sp[0], sp[1], f"${name}"))
         moved.append(f"{parsed.canonical[sp[0] : sp[1]]} → ${name}")
+    limit_params = {
+        _param_name(ref)
+        for clause in parsed.ast.find_all(ast.LimitClause)
+        for ref in clause.find_all(ast.GeneralParameterReference)
+    }
+    used = {_param_name(ref) for ref in parsed.ast.find_all(ast.GeneralParameterReference)}
+    missing = sorted(used - set(params) - limit_params)
+    if missing:
+        names = ", ".join(f"${m}" for m in missing)
+        return RuleResult(_check("parameters", "failed", f"no value given for {names}"))
     if edits:
         return RuleResult(
             _check("parameters", "fixed", "moved literals into parameters: " + "; ".join(moved)), edits, new
