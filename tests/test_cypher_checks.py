@@ -322,3 +322,10 @@ def test_missing_parameter_values_fail() -> None:
     outcome = check_cypher("MATCH (p:Person {name: $who}) RETURN p.name LIMIT 5", {}, SCHEMA)
     assert not outcome.ok and detail(outcome, "parameters") == "no value given for $who"
     assert check_cypher("MATCH (p:Person {name: $who}) RETURN p.name LIMIT 5", {"who": "Ada"}, SCHEMA).ok
+
+
+def test_sampled_schema_reports_but_does_not_refuse() -> None:
+    from dataclasses import replace
+
+    outcome = check_cypher("MATCH (p:Rare) RETURN p.name LIMIT 5", {}, replace(SCHEMA, sampled=True))
+    assert outcome.ok and "not in the sampled schema: unknown label :Rare" in detail(outcome, "schema")
