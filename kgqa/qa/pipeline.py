@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
 SCHEMA_TTL = 30.0
 MAX_EVIDENCE = 10
+TIME_TYPES = ("Date", "Time", "Year", "Event")
 
 
 @dataclass
@@ -467,6 +468,10 @@ def expected_types(question: str, ontology: str | None = None) -> tuple[set[str]
         toks = toks[1:]
     if not toks:
         return None, False
+    if toks[0] == "when" or (toks[0] == "what" and len(toks) > 1 and toks[1] in {"year", "date", "time", "day"}):
+        return set(TIME_TYPES), False  # entity answers never fit: abstain unless the graph has dates
+    if toks[0] in {"why"} or (toks[0] == "how" and len(toks) > 1 and toks[1] not in {"many", "much"}):
+        return {"Explanation"}, False  # "why"/"how does": the graph holds facts, not explanations
     if toks[0] == "how" and len(toks) > 1 and toks[1] == "many":
         rest = toks[2:]
         for size in (3, 2, 1):
