@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("kgqa.qa.generate", reason="the ask interfaces are not merged yet")
+
 from kgqa.config import Settings
 from kgqa.graph.schema import GraphSchema
 from kgqa.llm.factory import get_llm, reset_providers

@@ -183,14 +183,16 @@ def complete_structured(
     reasks: int = 2,
     check: Callable[[T], str | None] | None = None,
     parse: Callable[[str], Any] | None = None,
+    json_schema: dict[str, Any] | None = None,
 ) -> StructuredResult[T]:
     """Ask for JSON matching ``model``; return it validated or raise ``StructuredOutputError``/``OutputTruncated``.
 
     ``check`` may return an error message for a value that is valid JSON but semantically wrong; it is re-asked
     like a validation error. ``parse`` replaces the tolerant JSON parser (it may accept other reply shapes, e.g.
-    bare Cypher in a code fence; raise ``JSONParseError`` when it finds nothing).
+    bare Cypher in a code fence; raise ``JSONParseError`` when it finds nothing). ``json_schema`` replaces the
+    schema sent to the server (e.g. the model's schema with enums filled in from the ontology).
     """
-    schema = model.model_json_schema()
+    schema = json_schema or model.model_json_schema()
     convo = list(messages)
     completions: list[Completion] = []
     errors: list[str] = []
