@@ -171,7 +171,9 @@ def test_preceding_text_resolves_pronouns_and_grounds_names(server: ReplayServer
     second = Chunk("ada.txt#1", "ada.txt", 1, s2.text, s2.start, s2.end, [s2])
     one, two = _extractor(tmp_path, server).extract(doc, [first, second], load_ontology())
     assert [(f.relation, f.object) for f in one.facts] == [("WORKS_FOR", "Acme Corporation")]
-    assert "dropped triple (Ada Lovelace, BORN_IN, London): 'London' does not occur in the text" in "\n".join(one.errors)
+    assert "dropped triple (Ada Lovelace, BORN_IN, London): 'London' does not occur in the text" in "\n".join(
+        one.errors
+    )
     [born] = two.facts
     assert (born.subject, born.object, born.sentence, born.chunk_id) == ("Ada Lovelace", "London", s2.text, "ada.txt#1")
     ada = next(m for m in two.mentions if m.name == "Ada Lovelace")

@@ -182,6 +182,22 @@ class LLMExtractor:
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(chunks)), thread_name_prefix="kgqa-llm") as pool:
             return list(pool.map(run, chunks))
 
+    def extract_many(
+        self, docs: Sequence[Document], chunk_lists: Sequence[Sequence[Chunk]], ontology: Ontology
+    ) -> list[list[Extraction]]:
+        """Several documents at once: all their chunks share one bounded pool (the build pipeline batches)."""
+        jobs = [(doc, chunk) for doc, chunks in zip(docs, chunk_lists, strict=True) for chunk in chunks]
+        sem = _semaphore(self.concurrency)
+
+        def run(job: tuple[Document, Chunk]) -> Extraction:
+            with sem:
+                return self.extract_chunk(job[0], job[1], ontology)
+
+        workers = max(1, min(self.concurrency, len(jobs)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kgqa-llm") as pool:
+            flat = iter(list(pool.map(run, jobs)))
+        return [[next(flat) for _ in chunks] for chunks in chunk_lists]
+
     def extract_chunk(self, doc: Document, chunk: Chunk, ontology: Ontology) -> Extraction:
         entity_block, relation_block = describe_ontology(ontology)
         messages = self.prompt.render(
@@ -205,8 +221,16 @@ class LLMExtractor:
         except LLMConfigError:
             raise  # wrong key/model/URL: every chunk would fail the same way; stop with the setting to fix
         except LLMError as exc:
-            log.warning("extraction failed for %s: %s", chunk.id, exc.message)
-            return Extraction(errors=[f"{chunk.id}: extraction failed: {exc.message}"], usage={"failed_chunks": 1})
+            log.info("extraction failed for %s: %s", chunk.id, exc.message)
+            spent = getattr(exc, "completions", [])
+            usage = {
+                "prompt_tokens": sum(c.usage.get("prompt_tokens", 0) for c in spent),
+                "completion_tokens": sum(c.usage.get("completion_tokens", 0) for c in spent),
+                "calls": len(spent),
+                "cache_hits": sum(1 for c in spent if c.cached),
+                "failed_chunks": 1,
+            }
+            return Extraction(errors=[f"{chunk.id}: extraction failed: {exc.message}"], usage=usage)
         extraction = self.validate(result.value, doc, chunk, ontology)
         extraction.usage = {
             **result.usage,
