@@ -131,8 +131,8 @@ def kgqa(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def ask_json(question: str, env: dict[str, str], llm: str = "openai:replay-model") -> dict:
-    proc = kgqa(["ask", question, "--llm", llm, "--json"], env)
+def ask_json(question: str, env: dict[str, str], llm: str = "openai:replay-model", *extra: str) -> dict:
+    proc = kgqa(["ask", question, "--llm", llm, "--json", *extra], env)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -164,7 +164,7 @@ def test_ask_with_llm_cypher_repair_and_answer_then_cached(
     assert all(s["cached"] for s in llm_steps(second)) and len(llm_steps(second)) == 3
     assert len(server.chat_requests) == calls
 
-    third = ask_json(question, env | {"KGQA_LLM_CACHE": "false"})
+    third = ask_json(question, env, "openai:replay-model", "--no-cache")
     assert not any(s["cached"] for s in llm_steps(third)) and len(server.chat_requests) == calls + 3
 
 
