@@ -5,7 +5,7 @@
 
   const COLORS = {
     Person: "#4c8eda", Organization: "#f79767", Location: "#57c785", Work: "#c990c0",
-    Document: "#ffc454", Chunk: "#a5abb6",
+    Document: "#ffc454", Chunk: "#da7194",
   };
   const OTHER = "#8d99ae";
   const STRUCTURAL = new Set(["Entity", "Document", "Chunk"]);
