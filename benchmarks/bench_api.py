@@ -127,9 +127,9 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT / "tests"))
     from api_seed import seed  # the API tests' small graph
-    from kgqa.qa.generate import llm_components
 
     from kgqa.qa import pipeline
+    from kgqa.qa.generate import llm_components
 
     tmp = tempfile.TemporaryDirectory(prefix="kgqa-bench-api-")
     home = args.home or Path(tmp.name)
