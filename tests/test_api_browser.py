@@ -90,11 +90,21 @@ def _check_canvas(page) -> bytes:
     return shot
 
 
-def _page(browser, url: str):
+def _page(browser, url: str, path: str = "/"):
+    """A page on the site; any request leaving loopback (a CDN) is blocked and reported as an error."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url + "/")
+
+    def guard(route) -> None:
+        if route.request.url.startswith((url, "data:")):
+            route.continue_()
+        else:
+            errors.append("external request: " + route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.goto(url + path)
     return page, errors
 
 
@@ -150,4 +160,13 @@ def test_explorer_search_and_expand(browser, site: str) -> None:
     page.fill("#search", "zzzz-nobody")
     page.click("#search-form button")
     page.wait_for_function("document.getElementById('search-results').textContent.includes('no entity matches')")
+    assert not errors, errors
+
+
+def test_api_docs_work_offline(browser, site: str) -> None:
+    page, errors = _page(browser, site, "/docs")
+    page.wait_for_selector(".opblock", timeout=60_000)
+    text = page.text_content("body")
+    for path in ("/v1/ask", "/v1/entities/{entity_id}", "/v1/documents"):
+        assert path in text
     assert not errors, errors
