@@ -38,7 +38,6 @@ from kgqa.errors import InputError
 if TYPE_CHECKING:
     from kgqa.graph.client import Graph
     from kgqa.graph.schema import GraphSchema
-    from kgqa.qa.generate import CypherCandidate
     from kgqa.qa.model import LinkedEntity
 
 log = logging.getLogger(__name__)
@@ -675,6 +674,22 @@ def _embed_text(template: str) -> str:
 
 # ---------------------------------------------------------------------------- generator
 
+try:
+    from kgqa.qa.generate import CypherCandidate, entity_params
+except ImportError:  # pragma: no cover - only until the ask pipeline's interfaces are on main
+
+    @dataclass
+    class CypherCandidate:  # type: ignore[no-redef]
+        cypher: str
+        params: dict[str, Any] = field(default_factory=dict)
+        source: str = "parser"
+        answer_type_hint: str | None = None
+        description: str = ""
+        trace: list[Any] = field(default_factory=list)
+
+    def entity_params(linked: list[Any]) -> dict[str, str]:  # type: ignore[no-redef]
+        return {f"e{i}": entity.id for i, entity in enumerate(linked)}
+
 
 def rebind(cypher: str, linked_count: int) -> str | None:
     """``$entity`` → ``$e0``, ``$entity2`` → ``$e1``, ...; None when the example needs more entities."""
@@ -724,8 +739,6 @@ class ExampleGenerator:
         examples: list[Any] | None = None,
         feedback: str | None = None,
     ) -> Iterator[CypherCandidate]:
-        from kgqa.qa.generate import CypherCandidate, entity_params
-
         if not linked:
             return
         mentions = [e.mention for e in linked]

@@ -7,6 +7,7 @@ every sampled question has the same gold answers on the sample KB as on the full
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import sys
@@ -31,7 +32,7 @@ OUT = Path(__file__).parent
 def path_of(qtype: str) -> list[tuple[str, str]]:
     parts = qtype.split("_to_")
     steps = []
-    for a, b in zip(parts, parts[1:], strict=False):
+    for a, b in itertools.pairwise(parts):
         if a == "movie":
             steps.append((ROLE[b], "out"))
         else:
