@@ -83,8 +83,11 @@ def mask_question(question: str, mentions: Iterable[str] = ()) -> str:
         if not mention:
             continue
         token = MASK if slot == 0 else f"[ENTITY{slot + 1}]"
-        pattern = re.compile(r"\[?" + re.escape(mention) + r"\]?", re.IGNORECASE)
-        masked, n = pattern.subn(token, masked, count=1)
+        bracketed = re.compile(r"\[" + re.escape(mention) + r"\]", re.IGNORECASE)
+        masked, n = bracketed.subn(token, masked, count=1)
+        if not n:  # a whole-word occurrence: "M" must not match the m of "movies"
+            bare = re.compile(r"(?<![\w\[])" + re.escape(mention) + r"(?![\w\]])", re.IGNORECASE)
+            masked, n = bare.subn(token, masked, count=1)
         if n:
             slot += 1
     if slot == 0:
