@@ -4,21 +4,21 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # torch must be the CPU build pinned in pyproject.toml; on our machines it lies in /opt/wheels.
 PIP_EXTRA := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
-PIP    := $(BIN)/python -m pip --disable-pip-version-check $(PIP_EXTRA)
+PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check $(PIP_EXTRA)
 
 .PHONY: install dev demo test lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
+	$(PIP_INSTALL) -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -q "torch==2.13.0"
-	$(PIP) install -q -e .
+	$(PIP_INSTALL) -q "torch==2.13.0"
+	$(PIP_INSTALL) -q -e .
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
-	$(PIP) install -q -e ".[dev]"
+	$(PIP_INSTALL) -q -e ".[dev]"
 	@touch $@
 
 install: $(VENV)/.installed  ## runtime install

@@ -16,6 +16,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -126,9 +127,8 @@ class EmbeddedServer:
     def _ensure_dir(self) -> None:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            probe = self.dir / ".write-test"
-            probe.write_text("ok")
-            probe.unlink()
+            with tempfile.NamedTemporaryFile(dir=self.dir, prefix=".write-test-"):
+                pass
         except OSError as exc:
             raise EmbeddedServerError(
                 f"KGQA_HOME is not writable: {self.home} ({exc.strerror or exc})",

@@ -1,0 +1,39 @@
+"""The extractor interface: a whole document (and its chunks) in, one ``Extraction`` per chunk out.
+
+Extractors see the whole document so that pronouns and short names can be resolved across chunks.
+``get_extractor(spec, settings)`` turns a spec such as ``"offline"`` or ``"openai:MODEL"`` into an extractor.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from kgqa.errors import ConfigError
+
+if TYPE_CHECKING:
+    from kgqa.build.model import Chunk, Document, Extraction
+    from kgqa.build.ontology import Ontology
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    """Turns a document into mentions and facts under an ontology."""
+
+    name: str  # "offline", "llm:openai:MODEL", ...
+
+    def extract(self, doc: Document, chunks: list[Chunk], ontology: Ontology) -> list[Extraction]:
+        """One ``Extraction`` per chunk, in the same order as ``chunks``."""
+        ...
+
+
+def get_extractor(spec: str | None, settings: Any = None) -> Extractor:
+    """The extractor for ``spec``: ``"offline"`` (spaCy + rules); other specs are not available yet."""
+    spec = (spec or "offline").strip()
+    if spec == "offline":
+        from kgqa.build.extract.offline import OfflineExtractor
+
+        return OfflineExtractor()
+    raise ConfigError(
+        f"unknown extractor {spec!r}",
+        "use 'offline' (spaCy + ontology rules); LLM extractors are configured with KGQA_LLM_EXTRACTION",
+    )
