@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     graph_query_timeout: float = Field(default=30.0, description="Seconds a read query may run.")
     graph_max_rows: int = Field(default=1000, description="Row cap for read queries.")
     graph_batch_size: int = Field(default=1000, description="Rows per UNWIND write batch.")
+    graph_retry_time: float = Field(default=15.0, description="Seconds the driver retries a failed transaction.")
     embedded_bolt_port: int | None = Field(default=None, description="Fixed Bolt port for the embedded server.")
     embedded_heap: str = Field(default="2g", description="Java heap for the embedded server.")
 
@@ -34,8 +35,28 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(default=None, description="API key for the LLM endpoint.")
     llm_timeout: float = Field(default=60.0, description="Seconds per LLM request.")
     llm_cache: bool = Field(default=True, description="Cache LLM responses on disk under home.")
+    llm_max_retries: int = Field(default=3, description="Retries on 429/5xx/connection errors (backoff + jitter).")
+    llm_concurrency: int = Field(default=4, description="Parallel LLM requests during extraction.")
+    llm_max_tokens: int | None = Field(default=None, description="Max new tokens per LLM reply (default: per task).")
+    llm_reasks: int = Field(default=2, description="Re-asks when an LLM reply is not valid JSON for the schema.")
+    llm_prompts_dir: Path | None = Field(default=None, description="Directory with prompt files overriding built-ins.")
+    llm_schema_budget: int = Field(default=1500, description="Token budget for the schema in Cypher prompts.")
+    llm_price_prompt: float = Field(default=0.0, description="USD per 1M prompt tokens (for cost reports).")
+    llm_price_completion: float = Field(default=0.0, description="USD per 1M completion tokens (for cost reports).")
+    llm_device: str | None = Field(default=None, description="transformers provider device: cpu | cuda | auto.")
 
     api_keys: SecretStr | None = Field(default=None, description="Comma-separated API keys for kgqa serve.")
+    api_host: str = Field(default="127.0.0.1", description="Address kgqa serve binds to.")
+    api_port: int = Field(default=8000, description="Port kgqa serve listens on.")
+    api_cors_origins: str | None = Field(default=None, description="Comma-separated origins allowed by CORS.")
+    api_cypher: bool = Field(default=True, description="Enable POST /v1/cypher (checked, read-only).")
+    api_cypher_max_rows: int = Field(default=500, description="Row cap for POST /v1/cypher.")
+    api_rate_limit: float = Field(default=10.0, description="Requests per second per API key or client IP.")
+    api_rate_burst: int = Field(default=30, description="Burst size of the per-client rate limit.")
+    api_max_json_bytes: int = Field(default=1_000_000, description="Largest JSON request body (bytes).")
+    api_max_upload_bytes: int = Field(default=20_000_000, description="Largest file upload (bytes).")
+    api_body_timeout: float = Field(default=30.0, description="Seconds a client may take to send its body.")
+    api_max_inflight: int = Field(default=32, description="Requests served at once before answering 503.")
 
     @property
     def embedded(self) -> bool:

@@ -115,7 +115,9 @@ class Graph:
             database = database or settings.graph_database
             where = f"the graph server at {uri}"
         try:
-            driver = GraphDatabase.driver(uri, auth=auth, connection_timeout=10.0, max_transaction_retry_time=15.0)
+            driver = GraphDatabase.driver(
+                uri, auth=auth, connection_timeout=10.0, max_transaction_retry_time=settings.graph_retry_time
+            )
             driver.verify_connectivity()
             agent = driver.get_server_info().agent or ""
         except AuthError as exc:

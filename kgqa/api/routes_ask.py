@@ -1,0 +1,96 @@
+"""``POST /v1/ask``: the same JSON object as ``kgqa ask --json`` (``kgqa.qa.model.AskResult``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from kgqa.api.browser import browser_query_for
+from kgqa.api.errors import ApiError, not_available, responses
+from kgqa.api.security import require_key
+from kgqa.config import Settings
+from kgqa.qa.model import AskResult
+
+router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Depends(require_key)])
+
+
+class AskOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entities: list[str] | None = Field(
+        default=None,
+        max_length=20,
+        description="Entity ids to use instead of linking them from the question, e.g. person:ada-lovelace.",
+    )
+    llm: str | None = Field(
+        default=None,
+        max_length=200,
+        description="LLM spec for this question: `offline` or one of the specs the server is configured with.",
+    )
+    max_hops: int | None = Field(default=None, ge=1, le=6, description="Longest path the Cypher may follow.")
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(
+        min_length=1, max_length=1000, pattern=r"\S", examples=["Where is the company Ada Lovelace works for?"]
+    )
+    options: AskOptions = Field(default_factory=AskOptions)
+
+
+def allowed_llms(settings: Settings) -> set[str]:
+    """A client may pick ``offline`` or an LLM the operator configured, never an arbitrary model or path."""
+    specs = {"offline", settings.llm, settings.llm_cypher, settings.llm_answer, settings.llm_extraction}
+    return {s for s in specs if s}
+
+
+def _pipeline() -> Any:
+    try:
+        from kgqa.qa import pipeline
+    except ImportError as exc:
+        raise not_available("question answering", "kgqa.qa.pipeline") from exc
+    return pipeline
+
+
+def run_ask(request: Request, body: AskRequest) -> AskResult:
+    """Answer like ``kgqa ask --json``: same pipeline, same LLM selection, same options."""
+    settings: Settings = request.app.state.settings
+    llm = body.options.llm
+    if llm is not None and llm not in allowed_llms(settings):
+        raise ApiError(
+            422,
+            "llm-not-allowed",
+            "LLM not allowed",
+            f"options.llm {llm!r} is not one of the LLMs this server is configured with",
+            "use one of: " + ", ".join(sorted(allowed_llms(settings))),
+        )
+    pipeline = _pipeline()
+    from kgqa.qa.generate import llm_components
+    from kgqa.qa.linking import given_entities
+
+    generator, synthesizer = llm_components(llm or settings.llm_cypher or settings.llm, settings)
+    options = pipeline.AskOptions()
+    if body.options.max_hops is not None:
+        options.max_hops = body.options.max_hops
+
+    def work(graph: Any) -> AskResult:
+        linked = given_entities(body.options.entities, graph) if body.options.entities else None
+        return pipeline.ask(body.question, graph, linked, generator=generator, synthesizer=synthesizer, options=options)
+
+    result = request.app.state.graphs.run(work)
+    if not result.browser_query:
+        result.browser_query = browser_query_for(result.subgraph)
+    return result
+
+
+@router.post(
+    "/ask",
+    response_model=AskResult,
+    summary="Answer a question from the graph, with the Cypher, checks, subgraph and evidence",
+    responses=responses(400, 401, 413, 422, 429, 503),
+)
+def ask(request: Request, body: AskRequest) -> AskResult:
+    return run_ask(request, body)

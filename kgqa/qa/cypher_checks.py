@@ -1,0 +1,237 @@
+"""Rule-based checks between any Cypher (generated or hand-written) and the database.
+
+The embedded graph server does not enforce read-only transactions, so these checks are what keeps writes out.
+They work on graphglot's tokens and AST (see ``kgqa.qa.checks``), never on regexes over the text:
+
+1. ``parse``      one statement that graphglot parses (unsupported syntax is refused, never passed through)
+2. ``read_only``  no write clause, admin command, plugin function or non-allow-listed procedure, anywhere
+3. ``schema``     labels, relationship types and property keys exist (closest known name suggested)
+4. ``direction``  relationship directions follow the schema's (start, type, end) patterns (reversed ones fixed)
+5. ``bounds``     variable-length patterns have an upper bound ≤ ``max_hops`` (unbounded ones fixed)
+6. ``limit``      a LIMIT ≤ ``limit`` on the result (added or lowered)
+7. ``parameters`` literals compared with properties become parameters
+8. ``explain``    the server plans the query (``EXPLAIN``) without an error
+
+The query that is finally run is the *fixed canonical text*: the original tokens without comments, with any fix
+applied by a precise span edit. It is re-parsed and re-checked before it is returned.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kgqa.errors import KgqaError
+from kgqa.qa.checks.rules import (
+    READ_PROCEDURES,
+    RuleResult,
+    check_bounds,
+    check_direction,
+    check_limit,
+    check_parameters,
+    check_read_only,
+    check_schema,
+)
+from kgqa.qa.checks.text import CypherSyntaxError, Edit, apply_edits, canonicalize, deny_word, parse
+from kgqa.qa.model import Check
+
+if TYPE_CHECKING:
+    from kgqa.graph.client import Graph, ReadResult
+    from kgqa.graph.schema import GraphSchema
+
+log = logging.getLogger(__name__)
+
+__all__ = ["READ_PROCEDURES", "CheckOutcome", "check_cypher", "run_checked"]
+
+CHECK_NAMES = ("parse", "read_only", "schema", "direction", "bounds", "limit", "parameters", "explain")
+
+
+@dataclass
+class CheckOutcome:
+    ok: bool  # False if any check failed
+    cypher: str  # the query to run: canonical text with every fix applied
+    params: dict[str, Any]
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if c.status == "failed"]
+
+    @property
+    def reason(self) -> str:
+        """One line saying why the query was refused (empty when ok)."""
+        return "; ".join(f"{c.name}: {c.detail}" for c in self.failed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "cypher": self.cypher,
+            "params": self.params,
+            "checks": [c.model_dump() for c in self.checks],
+        }
+
+
+def _c(name: str, status: str, detail: str = "") -> Check:
+    return Check(name=name, status=status, detail=detail)  # type: ignore[arg-type]
+
+
+def _refuse(cypher: str, params: dict[str, Any], checks: list[Check]) -> CheckOutcome:
+    done = {c.name for c in checks}
+    rest = [_c(n, "skipped", "not run: an earlier check failed") for n in CHECK_NAMES if n not in done]
+    return CheckOutcome(False, cypher, params, checks + rest)
+
+
+def check_cypher(
+    cypher: str,
+    params: dict | None,
+    schema: GraphSchema | None,
+    *,
+    max_hops: int = 4,
+    limit: int = 100,
+    allow_procedures: frozenset[str] = READ_PROCEDURES,
+    graph: Graph | None = None,
+) -> CheckOutcome:
+    """Check (and where safe, fix) one Cypher query; see the module docstring for the checks."""
+    params = dict(params or {})
+    try:
+        return _check(cypher, params, schema, max_hops, limit, allow_procedures, graph)
+    except KgqaError:  # e.g. the graph server went away during EXPLAIN: say so, as everywhere else
+        raise
+    except Exception as exc:  # a bug in a check refuses the query (refusing is always safe) and is logged
+        log.exception("internal error while checking Cypher")
+        return _refuse(cypher, params, [_c("parse", "failed", f"{INTERNAL_ERROR} ({type(exc).__name__}: {exc})")])
+
+
+INTERNAL_ERROR = "internal error in the Cypher checks"
+
+
+def _check(
+    cypher: str,
+    params: dict[str, Any],
+    schema: GraphSchema | None,
+    max_hops: int,
+    limit: int,
+    allow_procedures: frozenset[str],
+    graph: Graph | None,
+) -> CheckOutcome:
+    first = _static_checks(cypher, params, schema, max_hops, limit, allow_procedures)
+    if not first.ok:
+        return first
+    outcome = first
+    if any(c.status == "fixed" for c in first.checks if c.name != "parse"):
+        # the fixed query must re-parse and re-pass every check, with nothing left to fix
+        again = _static_checks(outcome.cypher, outcome.params, schema, max_hops, limit, allow_procedures)
+        leftover = [c for c in again.checks if c.status in ("failed", "fixed") and c.name != "parse"]
+        if leftover:
+            detail = "; ".join(f"{c.name} {c.status}: {c.detail}" for c in leftover)
+            checks = [c for c in first.checks if c.name != "explain"]
+            checks.append(_c("explain", "failed", f"the fixed query did not re-pass the checks ({detail})"))
+            return CheckOutcome(False, outcome.cypher, outcome.params, checks)
+    checks = list(outcome.checks)
+    if graph is None:
+        checks.append(_c("explain", "skipped", "no graph connection"))
+        return CheckOutcome(True, outcome.cypher, outcome.params, checks)
+    from kgqa.graph.client import QueryFailed
+
+    try:
+        graph.explain(outcome.cypher, outcome.params)
+    except QueryFailed as exc:
+        checks.append(_c("explain", "failed", f"the server rejected the query: {exc.message}"))
+        return CheckOutcome(False, outcome.cypher, outcome.params, checks)
+    checks.append(_c("explain", "passed", "the server planned the query"))
+    return CheckOutcome(True, outcome.cypher, outcome.params, checks)
+
+
+def _static_checks(
+    cypher: str,
+    params: dict[str, Any],
+    schema: GraphSchema | None,
+    max_hops: int,
+    limit: int,
+    allow_procedures: frozenset[str],
+) -> CheckOutcome:
+    checks: list[Check] = []
+    if not isinstance(cypher, str) or not cypher.strip():
+        return _refuse(cypher or "", params, [_c("parse", "failed", "empty query")])
+    try:
+        canonical = canonicalize(cypher, params)
+    except CypherSyntaxError as exc:
+        return _refuse(cypher, params, [_c("parse", "failed", str(exc))])
+    params = canonical.params
+    # Defence in depth: a word that only writes/admin commands use refuses the query before any parsing.
+    bad = deny_word(canonical.tokens)
+    if bad is not None:
+        checks.append(_c("parse", "skipped", "not parsed: refused on its tokens"))
+        checks.append(
+            _c(
+                "read_only",
+                "failed",
+                f"{bad.raw.upper()} is not allowed in a read-only query (at {_where(canonical.text, bad.start)}); "
+                "escape names that are keywords with backticks",
+            )
+        )
+        return _refuse(canonical.text, params, checks)
+    try:
+        parsed = parse(canonical)
+    except CypherSyntaxError as exc:
+        return _refuse(canonical.text, params, [_c("parse", "failed", f"unsupported or invalid syntax: {exc}")])
+    notes = parsed.notes
+    checks.append(_c("parse", "fixed" if notes else "passed", "; ".join(notes) if notes else "one statement"))
+    ro = check_read_only(parsed, allow_procedures)
+    checks.append(ro.check)
+    if ro.check.status == "failed":
+        return _refuse(parsed.canonical, params, checks)
+    results: list[RuleResult] = []
+    if schema is not None:
+        results.append(check_schema(parsed, schema))
+        results.append(check_direction(parsed, schema))
+    else:
+        checks.append(_c("schema", "skipped", "no schema given"))
+        checks.append(_c("direction", "skipped", "no schema given"))
+    results.append(check_bounds(parsed, max_hops))
+    results.append(check_limit(parsed, limit, params))
+    results.append(check_parameters(parsed, params))
+    edits: list[Edit] = []
+    for r in results:
+        checks.append(r.check)
+        edits.extend(r.edits)
+        params.update(r.params)
+    checks.sort(key=lambda c: CHECK_NAMES.index(c.name))
+    text = parsed.canonical
+    if edits:
+        try:
+            text = apply_edits(text, edits)
+        except ValueError as exc:  # overlapping fixes: refuse rather than guess
+            checks.append(_c("explain", "failed", f"could not apply the fixes together: {exc}"))
+            return CheckOutcome(False, parsed.canonical, params, checks)
+    ok = not any(c.status == "failed" for c in checks)
+    return CheckOutcome(ok, text, params, checks) if ok else _refuse(text, params, checks)
+
+
+def _where(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {col}"
+
+
+def run_checked(
+    graph: Graph,
+    cypher: str,
+    params: dict | None,
+    schema: GraphSchema | None,
+    *,
+    max_hops: int = 4,
+    limit: int = 100,
+    timeout: float | None = None,
+    max_rows: int | None = None,
+    allow_procedures: frozenset[str] = READ_PROCEDURES,
+) -> tuple[CheckOutcome, ReadResult | None]:
+    """Check a query (with EXPLAIN) and run it in a read transaction only if every check passed."""
+    outcome = check_cypher(
+        cypher, params, schema, max_hops=max_hops, limit=limit, allow_procedures=allow_procedures, graph=graph
+    )
+    if not outcome.ok:
+        return outcome, None
+    result = graph.read(outcome.cypher, outcome.params, timeout=timeout, max_rows=max_rows or limit)
+    return outcome, result

@@ -1,0 +1,143 @@
+"""Cypher generation: the interface every generator (offline parser, example bank, LLM) implements.
+
+A generator turns a question plus its linked entities into a stream of candidate Cypher queries,
+best first. The pipeline (``kgqa.qa.pipeline``) checks each candidate (``kgqa.qa.cypher_checks``),
+runs the first that passes, checks the result and, when something fails, asks the generator again
+with ``feedback`` describing what went wrong.
+
+Query contract (what a candidate's Cypher must look like):
+
+- read-only, bounded (no unbounded ``*``), ends with ``LIMIT`` (≤ 100);
+- linked entities are referenced through parameters ``$e0``, ``$e1``, ... in the order of the
+  ``linked`` list (see :func:`entity_params`), e.g. ``MATCH (s:Entity {id: $e0})``; never splice ids
+  or names into the query text;
+- ``RETURN`` an ``answer`` column holding the answer node (an ``:Entity``), and a ``path`` column
+  holding the path (or a list of paths) from the linked entity to the answer, so the pipeline can
+  build the answer subgraph, cite the evidence on its relationships and check grounding;
+- "how many" questions return the counted nodes the same way (``answer`` + ``path``) — the pipeline
+  counts distinct answers; a bare ``count`` column is accepted but cannot be grounded;
+- symmetric relations (``MARRIED_TO``, ``SIBLING_OF``) are stored once: match them undirected.
+
+Example::
+
+    MATCH path = (s:Entity {id: $e0})<-[:CEO_OF]-(answer:Entity)
+    RETURN DISTINCT answer, path LIMIT 100
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from kgqa.graph.schema import GraphSchema
+from kgqa.qa.model import LinkedEntity, TraceStep
+
+ANSWER_COLUMN = "answer"
+PATH_COLUMN = "path"
+COUNT_COLUMN = "count"
+DEFAULT_LIMIT = 100
+
+
+@dataclass
+class CypherCandidate:
+    """One candidate query for a question.
+
+    ``source``: who made it — ``"parser"``, ``"example:<id>"``, ``"llm:openai:gpt-4o-mini"``.
+    ``answer_type_hint``: the ontology entity type the answers should have (``"Person"``), ``"count"``
+    for how-many questions, or None when unknown; the pipeline checks answers against it.
+    ``description``: a one-line human reading of the query ("CEO of Acme").
+    ``trace``: steps the generator wants recorded (LLM calls: provider, model, prompt, tokens).
+    """
+
+    cypher: str
+    params: dict[str, Any] = field(default_factory=dict)
+    source: str = "parser"
+    answer_type_hint: str | None = None
+    description: str = ""
+    trace: list[TraceStep] = field(default_factory=list)
+
+
+@runtime_checkable
+class ExampleLike(Protocol):
+    """What generators read from an example (``kgqa.qa.examples.Example``)."""
+
+    question: str
+    cypher: str
+    params: dict[str, Any]
+
+
+@runtime_checkable
+class CypherGenerator(Protocol):
+    """Produces candidate Cypher queries for a question, best first.
+
+    ``feedback`` is None on the first call. On a repair call it is a structured description of the
+    previous attempt's failure (see :func:`format_feedback`): the failed Cypher, the stage that
+    failed (``check``/``server``/``empty``/``too_many``/``answer_type``) and the details. A generator
+    that cannot use feedback (the offline parser) may ignore it; the pipeline then moves on to the
+    next candidate it already yielded.
+    """
+
+    name: str
+    # True when the generator uses ``feedback``: on a failure the pipeline calls ``candidates`` again
+    # with the feedback instead of taking the next candidate of the earlier stream. Optional attribute.
+    # uses_feedback: bool
+
+    def candidates(
+        self,
+        question: str,
+        linked: list[LinkedEntity],
+        schema: GraphSchema,
+        examples: list[ExampleLike],
+        feedback: str | None = None,
+    ) -> Iterator[CypherCandidate]: ...
+
+
+def entity_params(linked: list[LinkedEntity]) -> dict[str, str]:
+    """The parameters naming the linked entities: ``{"e0": id0, "e1": id1, ...}``."""
+    return {f"e{i}": entity.id for i, entity in enumerate(linked)}
+
+
+def format_feedback(stage: str, cypher: str, details: list[str]) -> str:
+    """The feedback string handed to a generator on a repair attempt.
+
+    ``stage`` is one of ``check`` (a rule-based check failed; the query was not run), ``server`` (the
+    server refused it), ``empty`` (it ran and returned nothing), ``too_many`` (the row cap was hit),
+    ``answer_type`` (answers have the wrong entity type) or ``grounding``.
+    """
+    lines = [f"The previous query failed at stage '{stage}'.", "Query:", cypher.strip(), "Problems:"]
+    lines += [f"- {d}" for d in details] or ["- (no details)"]
+    hints = {
+        "check": "Fix the listed problems; use only the relationship types and directions of the schema.",
+        "server": "The server could not run the query; keep to plain MATCH/WHERE/RETURN Cypher.",
+        "empty": "It returned no rows: check relationship direction, try the inverse relation or an "
+        "undirected pattern for symmetric relations.",
+        "too_many": "It returned too many rows: add the missing constraint from the question.",
+        "answer_type": "The answers have the wrong type: return the entity the question asks for.",
+        "grounding": "Return the path from the linked entity to the answer.",
+    }
+    if stage in hints:
+        lines.append(hints[stage])
+    return "\n".join(lines)
+
+
+def llm_components(spec: str | None, settings: Any) -> tuple[CypherGenerator | None, Any]:
+    """The LLM-backed (generator, synthesizer) for an LLM spec, or (None, None) for ``offline``.
+
+    Contract for the LLM layer: a module ``kgqa.qa.llm_qa`` with
+    ``make_generator(spec: str, settings) -> CypherGenerator`` and
+    ``make_synthesizer(spec: str, settings) -> AnswerSynthesizer | None``.
+    """
+    value = (spec or "offline").strip()
+    if value.lower() in {"", "offline", "none", "off"}:
+        return None, None
+    try:
+        from kgqa.qa import llm_qa  # type: ignore[attr-defined]
+    except ImportError as exc:
+        from kgqa.errors import ConfigError
+
+        raise ConfigError(
+            f"LLM-backed question answering ({value}) is not available in this build",
+            "use --llm offline (the default)",
+        ) from exc
+    return llm_qa.make_generator(value, settings), llm_qa.make_synthesizer(value, settings)

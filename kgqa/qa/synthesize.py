@@ -1,0 +1,74 @@
+"""Answer synthesis: turning the checked answer subgraph into a sentence with citations.
+
+The pipeline calls an :class:`AnswerSynthesizer` only with what the graph returned — the answer
+entities, the subgraph connecting them to the question's entities and the evidence sentences on its
+relationships — and afterwards runs a grounding check on the text: every entity the answer names
+must appear in the subgraph. A synthesizer whose text fails that check is replaced by the offline
+template (:class:`TemplateSynthesizer`), so an LLM cannot add facts the graph does not hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from kgqa.qa.model import AnswerItem, Evidence, LinkedEntity, Subgraph, TraceStep
+
+
+@dataclass
+class SynthesisInput:
+    """Everything a synthesizer may use (and nothing else)."""
+
+    question: str
+    answers: list[AnswerItem]
+    linked: list[LinkedEntity]
+    subgraph: Subgraph
+    evidence: list[Evidence]
+    answer_type: str | None = None  # expected entity type, or "count"
+    count: int | None = None  # for how-many questions
+    description: str = ""  # the query's human reading, e.g. "CEO of Acme"
+
+
+@dataclass
+class Synthesis:
+    """The answer text; ``cited`` indexes into ``SynthesisInput.evidence``."""
+
+    text: str
+    cited: list[int] = field(default_factory=list)
+    trace: list[TraceStep] = field(default_factory=list)
+
+
+@runtime_checkable
+class AnswerSynthesizer(Protocol):
+    """Writes the answer sentence from the subgraph only."""
+
+    name: str
+
+    def synthesize(self, data: SynthesisInput) -> Synthesis: ...
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class TemplateSynthesizer:
+    """Offline answers from a template: "Acme's CEO: Ada Lovelace [1]."."""
+
+    name = "template"
+
+    def synthesize(self, data: SynthesisInput) -> Synthesis:
+        cited = list(range(min(len(data.evidence), 5)))
+        marks = "".join(f"[{i + 1}]" for i in cited)
+        suffix = f" {marks}" if marks else ""
+        if data.answer_type == "count":
+            n = data.count if data.count is not None else len(data.answers)
+            what = f" ({data.description})" if data.description else ""
+            names = f": {_join([a.name for a in data.answers[:10]])}" if data.answers else ""
+            more = " …" if len(data.answers) > 10 else ""
+            return Synthesis(f"{n}{what}{names}{more}.{suffix}", cited)
+        names = [a.name for a in data.answers]
+        shown = _join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        lead = f"{data.description}: " if data.description else ""
+        return Synthesis(f"{lead}{shown}.{suffix}", cited)
