@@ -82,7 +82,9 @@ class ReplayServer:
                     return
                 path = self.path.split("?", 1)[0].rstrip("/")
                 with server._lock:
-                    server.requests.append({"path": path, "body": body, "auth": self.headers.get("Authorization")})
+                    server.requests.append(
+                        {"path": path, "body": body, "auth": self.headers.get("Authorization"), "t": time.monotonic()}
+                    )
                 if path != "/v1/chat/completions":
                     self._send(404, "404 page not found")
                     return
