@@ -588,7 +588,11 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
         if m.quoted and has_work:
             strong_t = "Work"
         else:
-            strong_t = _name_type(words, trig, ontology) or _type_noun_near(doc, m, trig)
+            strong_t = _name_type(words, trig, ontology)
+            near = _type_noun_near(doc, m, trig)
+            # "Ruth Amsel is a publisher": a job noun does not make a person's name an organisation
+            if strong_t is None and near is not None and not (m.ner == "PERSON" and near != "Person"):
+                strong_t = near
         if key in by_name:
             ei = by_name[key]
         else:
