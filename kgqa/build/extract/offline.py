@@ -726,8 +726,22 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
                         history.append((tok.i, target, True))
             elif low in {"i", "me", "my", "myself"} and tok.pos_ == "PRON" and speaker is not None:
                 d.refs[tok.i] = [speaker]
-            elif low in GROUP_PRONOUNS and tok.pos_ == "PRON" and last_person_group:
-                d.refs[tok.i] = list(last_person_group)
+            elif low in GROUP_PRONOUNS and tok.pos_ == "PRON":
+                # they/their: two or more persons earlier in this sentence, else the two persons of the previous
+                # sentence, else the latest coordinated group of persons
+                def persons(lo: int, hi: int) -> list[int]:
+                    out: list[int] = []
+                    for ti, e, _s in history:
+                        if lo <= ti < hi and d.entities[e].type == "Person" and e not in out:
+                            out.append(e)
+                    return out
+
+                here = persons(sent.start, tok.i)
+                prev_start = next((p.start for p in reversed(sents) if p.start < sent.start), sent.start)
+                before = persons(prev_start, sent.start)
+                group = here if len(here) >= 2 else before if len(before) == 2 else last_person_group
+                if group:
+                    d.refs[tok.i] = list(group)
             elif tok.pos_ == "NOUN" and any(c.lower_ in {"the", "this"} for c in tok.children):
                 target = _pick_by_noun(d, trig, history, tok)
                 if target is not None:
@@ -770,7 +784,7 @@ def _pick_by_noun(d: _Doc, trig: TriggerSet, history, tok) -> int | None:
         window_start = sent.start
         if sents_back >= 3:
             break
-    best_weak = None
+    best_weak = best_strong = best_subject = None
     if want == "Person":  # "the author" → the latest person that was a subject, else the latest person
         persons = [(ti, e, s) for ti, e, s in history if ti < tok.i and e not in clause_subjects]
         persons = [p for p in persons if d.entities[p[1]].type == "Person"]
@@ -786,11 +800,13 @@ def _pick_by_noun(d: _Doc, trig: TriggerSet, history, tok) -> int | None:
         if (head_word in {low, lemma} or lemma in ent.descriptors) and ent.type != "Person":
             return ent_i
         if want and ent.type == want:
-            if ent.strong and ti >= window_start:
-                return ent_i
+            if _s and ent.strong and ti >= tok.sent.start - 80 and best_subject is None:
+                best_subject = ent_i  # "Tessel Labs ... named Ivy Vale ... Vale joined the company"
+            if ent.strong and ti >= window_start and best_strong is None:
+                best_strong = ent_i
             if best_weak is None:
                 best_weak = ent_i
-    return best_weak
+    return best_subject if best_subject is not None else best_strong if best_strong is not None else best_weak
 
 
 def _learn_gender(d: _Doc, tok, ent_i: int) -> None:
