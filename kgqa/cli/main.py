@@ -74,7 +74,9 @@ def run() -> None:
     """Entry point: run the app, turning expected errors into one clear line and an exit code."""
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except KgqaError as exc:
         if debug:
             raise
