@@ -40,7 +40,7 @@ from kgqa.qa.synthesize import AnswerSynthesizer, SynthesisInput, TemplateSynthe
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
-SCHEMA_TTL = 30.0
+SCHEMA_TTL = 120.0  # seconds; kgqa build and tests call invalidate_caches()
 MAX_EVIDENCE = 10
 TIME_TYPES = ("Date", "Time", "Year", "Event")
 
