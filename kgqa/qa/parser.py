@@ -283,6 +283,9 @@ class _Parser:
             if self.word(j) in REL_WORDS:
                 for edges, k in self.clause(j + 1, depth + 1):
                     out.append((head.with_edges(edges), k))
+            elif self.word(j) == "where":  # "the company where X works": object gap, preposition dropped
+                for edges, k in self.object_gap(j + 1, depth + 1):
+                    out.append((head.with_edges(edges), k))
             for edges, k in self.vp(j, depth + 1, allow_aux=False):
                 out.append((head.with_edges(edges), k))
             for edges, k in self.object_gap(j, depth + 1):
