@@ -34,6 +34,7 @@ def names(res: AskResult) -> list[str]:
         ("Which company did Globex acquire?", ["Initech"]),
         ("Who was educated at the University of Cambridge?", ["Ada Lovelace", "Alan Turing"]),
         ("Where is Globex headquartered?", ["Springfield"]),
+        ("Which country is London in?", ["England"]),
         ("What did Ada Lovelace write?", ["Notes on the Analytical Engine"]),
         # symmetric relations stored once: both directions answer
         ("Who is Ada Lovelace married to?", ["William King"]),
