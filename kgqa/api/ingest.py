@@ -37,7 +37,7 @@ def text_doc_id(text: str) -> str:
     return "doc-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _build(graphs: Any, settings: Settings, path: Path, report: Report) -> dict[str, Any]:
+def _build(graphs: Any, settings: Settings, path: Path, report: Report, source: str) -> dict[str, Any]:
     pipeline = _pipeline()
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -48,8 +48,15 @@ def _build(graphs: Any, settings: Settings, path: Path, report: Report) -> dict[
     if summary.get("failures"):
         from kgqa.errors import InputError
 
-        reasons = "; ".join(f"{f.get('source')}: {f.get('reason')}" for f in summary["failures"])
+        reasons = "; ".join(str(f.get("reason")) for f in summary["failures"])
         raise InputError(f"the document could not be ingested: {reasons}", "check the file's format and encoding")
+    ids = [*summary.get("new", []), *summary.get("changed", []), *summary.get("unchanged", [])]
+    if ids:  # the loader recorded our temporary path as the source; say where it really came from
+        graphs.run(
+            lambda g: g.write(
+                "MATCH (d:Document) WHERE d.id IN $ids SET d.source = $source", {"ids": ids, "source": source}
+            )
+        )
     return summary
 
 
@@ -72,7 +79,7 @@ def text_job(graphs: Any, settings: Settings, doc: dict[str, Any]) -> Callable[[
         with _workdir(settings) as tmp:
             path = Path(tmp) / "document.jsonl"
             path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-            summary = _build(graphs, settings, path, report)
+            summary = _build(graphs, settings, path, report, "api")
         summary["doc_id"] = record["id"]
         return summary
 
@@ -86,7 +93,7 @@ def file_job(graphs: Any, settings: Settings, name: str, data: bytes) -> Callabl
         with _workdir(settings) as tmp:
             path = Path(tmp) / name
             path.write_bytes(data)
-            summary = _build(graphs, settings, path, report)
+            summary = _build(graphs, settings, path, report, f"api upload: {name}")
         if not name.endswith(".jsonl"):
             summary["doc_id"] = name
         return summary

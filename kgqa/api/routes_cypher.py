@@ -75,12 +75,12 @@ def run_cypher(request: Request, body: CypherRequest) -> CypherResponse:
     schema = holder.schema()
 
     def work(graph: Any) -> tuple[Any, Any]:
-        return checks_mod.run_checked(graph, body.cypher, body.params, schema, max_rows=cap)
+        return checks_mod.run_checked(
+            graph, body.cypher, body.params, schema, limit=cap + 1, max_rows=cap, timeout=settings.graph_query_timeout
+        )
 
     try:
         outcome, result = holder.run(work)
-    except TypeError:  # run_checked without a max_rows keyword: cap the rows here
-        outcome, result = holder.run(lambda g: checks_mod.run_checked(g, body.cypher, body.params, schema))
     except QueryFailed as exc:
         raise ApiError(
             400,

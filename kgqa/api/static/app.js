@@ -5,7 +5,7 @@
 
   const COLORS = {
     Person: "#4c8eda", Organization: "#f79767", Location: "#57c785", Work: "#c990c0",
-    Document: "#ffc454", Chunk: "#a5abb6",
+    Document: "#ffc454", Chunk: "#da7194",
   };
   const OTHER = "#8d99ae";
   const STRUCTURAL = new Set(["Entity", "Document", "Chunk"]);
@@ -29,14 +29,16 @@
   const cy = cytoscape({
     container: $("graph"),
     elements: [],
-    wheelSensitivity: 0.3,
+    minZoom: 0.2,
+    maxZoom: 1.4,
     style: [
       { selector: "node", style: {
           "background-color": (n) => COLORS[n.data("type")] || OTHER,
           label: "data(name)", "font-size": 11, color: "#1d2330",
           "text-valign": "bottom", "text-margin-y": 4, width: 28, height: 28,
           "border-width": 2, "border-color": "#ffffff",
-          "text-wrap": "ellipsis", "text-max-width": 120 } },
+          "text-wrap": "ellipsis", "text-max-width": 120, "text-background-color": "#fcfcfb",
+          "text-background-opacity": 0.85, "text-background-padding": 2 } },
       { selector: "node.answer", style: { "border-color": "#15803d", "border-width": 4 } },
       { selector: "node.linked", style: { "border-color": "#2563eb", "border-width": 4 } },
       { selector: "edge", style: {
@@ -51,16 +53,27 @@
   });
   window.kgqaCy = cy; // for tests and the console
 
-  function relayout() {
-    if (cy.nodes().length === 0) return;
-    cy.layout({ name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 110, padding: 30,
-      randomize: false, fit: true }).run();
+  /* Small graphs (answer paths, neighbourhoods) read best as layered trees from the topic entities;
+     larger ones get a force-directed layout. */
+  function relayout(roots) {
+    const n = cy.nodes().length;
+    if (n === 0) return;
+    if (n <= 40) {
+      let r = cy.collection();
+      for (const id of roots || []) r = r.union(cy.getElementById(id));
+      if (r.length === 0) r = cy.nodes().filter((x) => x.indegree(false) === 0);
+      cy.layout({ name: "breadthfirst", directed: false, roots: r.length ? r : undefined, spacingFactor: 1.1,
+        padding: 40, animate: false, fit: true }).run();
+    } else {
+      cy.layout({ name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 110, padding: 30,
+        randomize: true, fit: true }).run();
+    }
   }
 
   function edgeId(r) { return r.start + "|" + r.type + "|" + r.end; }
 
   /* Merge a {nodes, relationships} subgraph (AskResult.subgraph or an entity's neighbourhood). */
-  function addSubgraph(sub, cls) {
+  function addSubgraph(sub, cls, roots) {
     const add = [];
     for (const n of sub.nodes || []) {
       if (cy.getElementById(n.id).length === 0) {
@@ -84,7 +97,7 @@
     if (cls) {
       for (const r of sub.relationships || []) cy.getElementById(edgeId(r)).addClass(cls);
     }
-    relayout();
+    relayout(roots);
     return added;
   }
 
@@ -184,7 +197,7 @@
     $("browser-box").hidden = !r.browser_query;
 
     cy.elements().remove();
-    addSubgraph(r.subgraph || {}, "support");
+    addSubgraph(r.subgraph || {}, "support", (r.linked_entities || []).map((l) => l.id));
     for (const a of r.answers || []) cy.getElementById(a.id).addClass("answer");
     for (const l of r.linked_entities || []) cy.getElementById(l.id).addClass("linked");
     const n = cy.nodes().length;
@@ -218,7 +231,7 @@
     setStatus("Loading " + id + "…");
     try {
       const d = await api("GET", "/v1/entities/" + encodeURIComponent(id).replace(/%3A/gi, ":"));
-      addSubgraph(d.subgraph || {});
+      addSubgraph(d.subgraph || {}, null, [id]);
       cy.getElementById(id).select();
       setStatus(d.entity.name + ": " + d.facts.length + " facts" + (d.truncated ? " (more not shown)" : "") +
         (d.documents.length ? ", mentioned in " + d.documents.map((x) => x.title || x.id).join(", ") : ""));

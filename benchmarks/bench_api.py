@@ -1,0 +1,204 @@
+"""API benchmark: requests/second and latency percentiles of ``POST /v1/ask`` under N concurrent clients.
+
+A real ``kgqa serve`` process on a free loopback port, over an embedded graph server in its own temporary
+KGQA home, seeded with the API tests' small graph (5 entities, 5 facts). The baseline is the same ask
+pipeline called in-process from the same number of threads (no HTTP, no JSON), so the ratio
+API/in-process is the cost of serving over HTTP. ``GET /healthz`` gives the server's floor.
+
+    /work/main/.venv/bin/python -m benchmarks.bench_api --clients 1,4,8 --requests 120
+
+Timings on a shared machine are noisy: compare ratios, not absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kgqa.config import Settings
+from kgqa.graph.client import Graph
+from kgqa.graph.embedded import EmbeddedServer
+from kgqa.graph.schema import ensure_constraints
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = [
+    "Where is the company Ada Lovelace works for headquartered?",
+    "Who works for Acme Corp?",
+    "Who founded Acme Corp?",
+    "Where was Ada Lovelace born?",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def load(fn: Callable[[int], bool], clients: int, requests: int) -> dict[str, Any]:
+    """Run ``requests`` calls of ``fn(i)`` from ``clients`` threads; latency stats in ms."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        nonlocal errors
+        start = time.perf_counter()
+        ok = fn(i)
+        ms = (time.perf_counter() - start) * 1000
+        with lock:
+            latencies.append(ms)
+            errors += 0 if ok else 1
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, range(requests)))
+    seconds = time.perf_counter() - start
+    return {
+        "clients": clients,
+        "requests": requests,
+        "errors": errors,
+        "seconds": round(seconds, 3),
+        "rps": round(requests / seconds, 2),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "max_ms": round(max(latencies), 1),
+    }
+
+
+def start_api(home: Path) -> tuple[subprocess.Popen, str]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KGQA_")}
+    env.update(
+        KGQA_HOME=str(home),
+        KGQA_API_RATE_LIMIT="1000000",
+        KGQA_API_RATE_BURST="1000000",
+        KGQA_API_MAX_INFLIGHT="256",
+        KGQA_LLM_CACHE="false",
+        PYTHONPATH=str(ROOT),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kgqa", "serve", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("kgqa serve did not become ready within 120 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", default="1,4,8", help="Comma-separated concurrency levels.")
+    parser.add_argument("--requests", type=int, default=120, help="Requests per level (bounded run).")
+    parser.add_argument("--home", type=Path, default=None, help="KGQA home (default: a temporary folder).")
+    parser.add_argument("--out", type=Path, default=None, help="Also write the JSON report here.")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.clients.split(",") if x.strip()]
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from api_seed import seed  # the API tests' small graph
+
+    from kgqa.qa import pipeline
+    from kgqa.qa.generate import llm_components
+
+    tmp = tempfile.TemporaryDirectory(prefix="kgqa-bench-api-")
+    home = args.home or Path(tmp.name)
+    settings = Settings(_env_file=None, home=home, llm="offline", llm_cache=False)
+    server = EmbeddedServer(home)
+    proc = None
+    try:
+        graph = Graph.connect(settings)
+        ensure_constraints(graph)
+        graph.clear()
+        seed(graph)
+        proc, base = start_api(home)
+        generator, synthesizer = llm_components("offline", settings)
+
+        def in_process(i: int) -> bool:
+            res = pipeline.ask(QUESTIONS[i % len(QUESTIONS)], graph, None, generator=generator, synthesizer=synthesizer)
+            return res.status == "answered"
+
+        local = threading.local()
+
+        def client() -> httpx.Client:
+            if not hasattr(local, "c"):
+                local.c = httpx.Client(base_url=base, timeout=120)
+            return local.c
+
+        def over_http(i: int) -> bool:
+            r = client().post("/v1/ask", json={"question": QUESTIONS[i % len(QUESTIONS)]})
+            return r.status_code == 200 and r.json()["status"] == "answered"
+
+        def health(_i: int) -> bool:
+            return client().get("/healthz").status_code == 200
+
+        for i in range(8):  # warm-up: spaCy, caches, connections
+            in_process(i)
+            over_http(i)
+        report: dict[str, Any] = {"questions": QUESTIONS, "levels": []}
+        for n in levels:
+            api = load(over_http, n, args.requests)
+            base_line = load(in_process, n, args.requests)
+            floor = load(health, n, args.requests)
+            report["levels"].append(
+                {
+                    "clients": n,
+                    "api_ask": api,
+                    "in_process_ask": base_line,
+                    "healthz": floor,
+                    "ratio_rps_api_over_in_process": round(api["rps"] / base_line["rps"], 3),
+                    "ratio_p95_api_over_in_process": round(api["p95_ms"] / base_line["p95_ms"], 3),
+                }
+            )
+            print(
+                f"clients={n:>3}  /v1/ask {api['rps']:>7.1f} req/s p95 {api['p95_ms']:>7.1f} ms  |  "
+                f"in-process {base_line['rps']:>7.1f} req/s p95 {base_line['p95_ms']:>7.1f} ms  |  "
+                f"ratio rps {api['rps'] / base_line['rps']:.2f}  |  /healthz {floor['rps']:.0f} req/s  "
+                f"errors {api['errors']}/{base_line['errors']}",
+                file=sys.stderr,
+            )
+        graph.close()
+        text = json.dumps(report, indent=2)
+        print(text)
+        if args.out:
+            args.out.write_text(text + "\n")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=20)
+        server.stop()
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
