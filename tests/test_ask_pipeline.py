@@ -32,6 +32,8 @@ def names(res: AskResult) -> list[str]:
         ("Who works for Acme Corp?", ["Charles Babbage", "Mary Somerville"]),
         ("Where does Charles Babbage work?", ["Acme Corp"]),
         ("Which company did Globex acquire?", ["Initech"]),
+        ("Which company was Initech acquired by?", ["Globex"]),
+        ("By which company was Initech acquired?", ["Globex"]),
         ("Who was educated at the University of Cambridge?", ["Ada Lovelace", "Alan Turing"]),
         ("Where is Globex headquartered?", ["Springfield"]),
         ("Which country is London in?", ["England"]),
@@ -89,6 +91,8 @@ def test_how_many_counts(world: Graph) -> None:
         "Who founded Acme?",
         "When was Ada Lovelace born?",  # the graph holds places, not dates
         "Why did Globex acquire Initech?",
+        # active voice asks for what Initech bought, not who bought Initech: never the inverse reading
+        "Which company did Initech acquire?",
     ],
 )
 def test_unanswerable_abstains(world: Graph, question: str) -> None:

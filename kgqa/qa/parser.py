@@ -263,7 +263,10 @@ class _Parser:
                     continue
                 prefix = tuple(self.t[i:j])
                 for k, senses in self.lex.verbs.items():
-                    if len(k) == size + 1 and k[:size] == prefix and k[-1] in PREPS:
+                    # "where was X born [in]" drops its preposition; a passive agent "by" only when
+                    # it was fronted ("by which company was X acquired"), never in "did X acquire"
+                    fronted = k[-1] != "by" or (self.n > 0 and self.raw[0] == "by")
+                    if len(k) == size + 1 and k[:size] == prefix and k[-1] in PREPS and fronted:
                         for s in senses:
                             yield j, s
 
