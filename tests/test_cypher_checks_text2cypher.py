@@ -44,7 +44,12 @@ def test_text2cypher_sample(folder) -> None:
     assert report["valid_total"] > 0.9 * SAMPLE
     # every refusal of a query the dataset calls valid is explained: syntax graphglot (or Neo4j 5) does not
     # accept, or a property/label the dataset's schema does not have; none is a false "write" alarm
-    reasons = {item["reason"].split(":", 1)[0] for item in report["valid_refusals"]}
+    # (plus APOC functions, refused on purpose: a plugin function may write)
+    reasons = {
+        item["reason"].split(":", 1)[0]
+        for item in report["valid_refusals"]
+        if not item["reason"].startswith("read_only: function apoc.")
+    }
     assert reasons <= {"parse", "schema", "bounds"}, report["valid_refusals"]
     assert report["valid_passed_pct"] >= 96.0, report["valid_refusals"][:10]
     cm = report["schema_flag_confusion"]

@@ -21,7 +21,8 @@ class GraphSchema:
     patterns: list[tuple[str, str, str]] = field(default_factory=list)
     label_counts: dict[str, int] = field(default_factory=dict)
     relationship_counts: dict[str, int] = field(default_factory=dict)
-    sampled: bool = False
+    sampled: bool = False  # patterns and property keys come from a sample of a large graph
+    types_complete: bool = False  # labels and relationship types are complete (read from the catalogue)
 
     def has_pattern(self, start: str, rel: str, end: str) -> bool:
         return (start, rel, end) in set(self.patterns)
@@ -36,6 +37,7 @@ class GraphSchema:
             "label_counts": self.label_counts,
             "relationship_counts": self.relationship_counts,
             "sampled": self.sampled,
+            "types_complete": self.types_complete,
         }
 
 
@@ -80,8 +82,13 @@ def introspect(graph: Graph, sample: int = 5000) -> GraphSchema:
         labels.update(row["b"])
     # The sample can miss rare labels and types: complete the lists from the catalogue, then keep only
     # what the data holds (ArcadeDB keeps a type in its catalogue after its last instance is deleted).
-    labels.update(_catalogue(graph, "CALL db.labels() YIELD label RETURN label AS name"))
-    for rel in _catalogue(graph, "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType AS name"):
+    catalogue_labels = _catalogue(graph, "CALL db.labels() YIELD label RETURN label AS name")
+    catalogue_types = _catalogue(
+        graph, "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType AS name"
+    )
+    schema.types_complete = catalogue_labels is not None and catalogue_types is not None
+    labels.update(catalogue_labels or [])
+    for rel in catalogue_types or []:
         if rel in rel_props:
             continue
         rows = graph.read(
@@ -109,14 +116,14 @@ def introspect(graph: Graph, sample: int = 5000) -> GraphSchema:
     return schema
 
 
-def _catalogue(graph: Graph, cypher: str) -> list[str]:
-    """Names from a db.* catalogue procedure; empty when the server does not offer it."""
+def _catalogue(graph: Graph, cypher: str) -> list[str] | None:
+    """Names from a db.* catalogue procedure; None when the server does not offer it."""
     from kgqa.graph.client import QueryFailed
 
     try:
-        return [row["name"] for row in graph.read(cypher).rows if row.get("name")]
+        return [row["name"] for row in graph.read(cypher, max_rows=100_000).rows if row.get("name")]
     except QueryFailed:
-        return []
+        return None
 
 
 def _escape(name: str) -> str:

@@ -747,7 +747,8 @@ class ExampleGenerator:
             return
         mentions = [e.mention for e in linked]
         params = entity_params(linked)
-        known_types = set(schema.relationship_types) if schema is not None and not schema.sampled else None
+        complete = schema is not None and (schema.types_complete or not schema.sampled)
+        known_types = set(schema.relationship_types) if complete else None
         seen: set[str] = set()
 
         def make(example: Any) -> CypherCandidate | None:

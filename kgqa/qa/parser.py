@@ -775,7 +775,8 @@ class ParserGenerator:
         params = entity_params(linked)
         known = set(schema.relationship_types)
         for pq in self.parses:
-            if known and not schema.sampled and not _relations(pq.parse.answer) <= known:
+            complete = schema.types_complete or not schema.sampled
+            if known and complete and not _relations(pq.parse.answer) <= known:
                 continue  # the graph has no such relationship type: the query cannot answer
             types = answer_types(pq.parse, linked, self.ontology)
             hint = "count" if pq.parse.count else (sorted(types)[0] if types and len(types) == 1 else None)
