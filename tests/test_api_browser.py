@@ -116,6 +116,7 @@ def test_explorer_ask(browser, site: str, tmp_path: Path) -> None:
     page.wait_for_function("document.body.dataset.answered", timeout=120_000)
     assert page.evaluate("document.body.dataset.answered") == "true", page.text_content("#status")
     assert "London" in page.text_content("#answer")
+    assert "Ada Lovelace" in page.text_content("#linked")
     assert "HEADQUARTERED_IN" in page.text_content("#cypher")
     assert page.locator("#checks li").count() > 0
     assert "Acme Corp is headquartered in London." in page.text_content("#evidence")

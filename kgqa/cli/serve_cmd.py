@@ -33,7 +33,7 @@ def check_bind(host: str, has_keys: bool) -> None:
 
 def serve(
     host: str | None = typer.Option(None, "--host", help="Address to bind (default KGQA_API_HOST, 127.0.0.1)."),
-    port: int | None = typer.Option(None, "--port", help="Port (default KGQA_API_PORT, 8000).", min=0, max=65535),
+    port: int | None = typer.Option(None, "--port", help="Port (default KGQA_API_PORT, 8000).", min=1, max=65535),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve the REST API (/docs) and the explorer page (/) over the configured graph."""
