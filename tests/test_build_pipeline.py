@@ -378,3 +378,78 @@ def test_killed_build_finishes_on_rerun_without_duplicates(graph, graph_env, tmp
     assert graph.value("MATCH (:Entity)-[r:WORKS_FOR]->(:Entity) RETURN count(r)") == n_docs
     located = graph.read("MATCH (:Organization {name: 'Acme'})-[r:LOCATED_IN]->() RETURN r.doc_ids AS d").rows
     assert sum(len(r["d"]) for r in located) == n_docs
+
+
+def test_incremental_build_links_to_entities_already_in_the_graph(graph, tmp_path: Path) -> None:
+    root = tmp_path / "inc"
+    root.mkdir()
+    (root / "one.txt").write_text("Oren Vale works for Acme. Acme is a company.", encoding="utf-8")
+    _build(graph, root)
+    (root / "two.txt").write_text("Ivy Vale works for Acme Inc. Ivy Vale is married to OREN  VALE.", encoding="utf-8")
+    report = _build(graph, root)
+    assert report.documents == {"new": 1, "changed": 0, "unchanged": 1, "failed": 0}
+    assert report.entities_created == 1  # only Ivy Vale is new
+    assert graph.value("MATCH (e:Organization) RETURN count(e)") == 1
+    acme = graph.read("MATCH (e:Entity {id: 'organization:acme'}) RETURN e.aliases AS a").rows[0]
+    assert acme["a"] == ["Acme Inc."]  # the existing entity learnt the new surface form
+    assert ("Ivy Vale", "MARRIED_TO", "Oren Vale") in _facts(graph)
+    assert any(m["mention"] == "Acme Inc." and m["entity_id"] == "organization:acme" for m in report.merges)
+    _assert_no_duplicates(graph)
+
+
+@pytest.mark.slow
+def test_graph_going_away_mid_build_fails_clearly_and_leaves_no_half_document(tmp_path: Path) -> None:
+    from kgqa.config import Settings
+    from kgqa.graph.client import Graph
+    from kgqa.graph.embedded import EmbeddedServer
+
+    if os.environ.get("KGQA_TEST_GRAPH_URI"):
+        pytest.skip("needs an embedded server it can stop")
+    home = tmp_path / "home"
+    root = tmp_path / "docs"
+    root.mkdir()
+    n_docs = 30
+    for i in range(n_docs):
+        (root / f"d{i:02d}.txt").write_text(f"Person{i} Moss works for Firm{i}. Person{i} Moss was born in Town{i}.")
+    settings = Settings(_env_file=None, home=home, llm="offline")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KGQA_")}
+    env.update(KGQA_HOME=str(home), KGQA_TEST_EXTRACT_DELAY="0.3", KGQA_GRAPH_BATCH_SIZE="5")
+    server = EmbeddedServer(home)
+    try:
+        g = Graph.connect(settings)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kgqa", "build", str(root), "--llm", SPEC],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if g.value("MATCH (d:Document) WHERE d.hash IS NOT NULL RETURN count(d)", default=0) >= 2:
+                break
+            time.sleep(0.1)
+        g.close()
+        assert proc.poll() is None, "the build finished before the server could be stopped"
+        server.stop()
+        _, stderr = proc.communicate(timeout=180)
+        assert proc.returncode == 3, stderr
+        assert "error:" in stderr and "Traceback" not in stderr
+        assert "run the same build again" in stderr
+
+        g = Graph.connect(settings)  # starts the server again
+        present = g.value("MATCH (d:Document) RETURN count(d)")
+        assert 2 <= present < n_docs
+        assert g.value("MATCH (d:Document) WHERE d.hash IS NULL RETURN count(d)") == 0
+        incomplete = g.value(
+            "MATCH (d:Document) WHERE NOT EXISTS { (d)<-[:PART_OF]-(:Chunk) } RETURN count(d)", default=0
+        )
+        assert incomplete == 0
+        report = run_build(g, [root], BuildOptions(extractor=SPEC), settings)
+        assert report.documents["unchanged"] == present and report.documents["new"] == n_docs - present
+        assert g.value("MATCH (:Person)-[r:WORKS_FOR]->() RETURN count(r)") == n_docs
+        _assert_no_duplicates(g)
+        g.close()
+    finally:
+        server.stop()

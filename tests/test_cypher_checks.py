@@ -298,3 +298,34 @@ def test_entity_label_is_a_wildcard_for_direction() -> None:
     assert plain.ok and status(plain)["direction"] == "passed"
     reversed_ = check_cypher("MATCH (o:Organization)-[:WORKS_FOR]->(p:Entity:Person) RETURN p.name LIMIT 5", {}, schema)
     assert reversed_.ok and reversed_.cypher.startswith("MATCH (o:Organization)<-[:WORKS_FOR]-(p:Entity:Person)")
+
+
+def test_strings_inside_functions_become_parameters() -> None:
+    outcome = check_cypher(
+        "MATCH (p:Person) WHERE toLower(p.name) = toLower('Ada Lovelace') RETURN p.name LIMIT 5", {}, SCHEMA
+    )
+    assert outcome.ok
+    assert outcome.cypher == "MATCH (p:Person) WHERE toLower(p.name) = toLower($name) RETURN p.name LIMIT 5"
+    assert outcome.params == {"name": "Ada Lovelace"}
+
+
+def test_internal_errors_refuse(monkeypatch) -> None:
+    def boom(*_args, **_kwargs):
+        raise AttributeError("unexpected AST shape")
+
+    monkeypatch.setattr(cc, "check_bounds", boom)
+    outcome = check_cypher("MATCH (p:Person) RETURN p.name LIMIT 5", {}, SCHEMA)
+    assert not outcome.ok and cc.INTERNAL_ERROR in outcome.reason
+
+
+def test_missing_parameter_values_fail() -> None:
+    outcome = check_cypher("MATCH (p:Person {name: $who}) RETURN p.name LIMIT 5", {}, SCHEMA)
+    assert not outcome.ok and detail(outcome, "parameters") == "no value given for $who"
+    assert check_cypher("MATCH (p:Person {name: $who}) RETURN p.name LIMIT 5", {"who": "Ada"}, SCHEMA).ok
+
+
+def test_sampled_schema_reports_but_does_not_refuse() -> None:
+    from dataclasses import replace
+
+    outcome = check_cypher("MATCH (p:Rare) RETURN p.name LIMIT 5", {}, replace(SCHEMA, sampled=True))
+    assert outcome.ok and "not in the sampled schema: unknown label :Rare" in detail(outcome, "schema")

@@ -11,6 +11,7 @@ import pytest
 
 from kgqa.graph.client import Graph
 from kgqa.graph.schema import GraphSchema, introspect
+from kgqa.qa.checks.text import deny_word, lex
 from kgqa.qa.cypher_checks import check_cypher, run_checked
 
 DATA = Path(__file__).parent / "data"
@@ -88,6 +89,7 @@ def test_readonly_pass_run_and_graph_unchanged(seeded) -> None:
             refused.append((item["note"], item["cypher"], outcome.reason))
             continue
         assert all(c.status in ("passed", "fixed", "skipped") for c in outcome.checks)
+        assert deny_word(lex(outcome.cypher)) is None, outcome.cypher  # what runs has no write word at all
         assert next(c for c in outcome.checks if c.name == "explain").status == "passed"
     assert not refused, f"read-only queries refused: {refused}"
     assert dump(graph) == before

@@ -21,9 +21,10 @@ from kgqa.graph.client import Graph
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "metaqa_sample"
-SHARED_KB = ROOT.parent / "shared" / "data" / "metaqa" / "kb.txt"
-if not SHARED_KB.exists():
-    SHARED_KB = Path("/work/shared/data/metaqa/kb.txt")
+SHARED_KB = next(
+    (p / "shared/data/metaqa/kb.txt" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared/data/metaqa").is_dir()),
+    ROOT.parent / "shared/data/metaqa/kb.txt",
+)
 
 
 def kgqa(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -126,10 +126,10 @@ def test_disk_cache_survives_a_new_process_and_lru_is_bounded(tmp_path: Path) ->
 def test_usage_meter_sums_tokens_cost_and_cache_hits() -> None:
     meter = UsageMeter(price_prompt=1.0, price_completion=2.0)
     usage = {"prompt_tokens": 1000, "completion_tokens": 500}
-    meter.record(Completion("x", dict(usage), "m", "openai", prompt="extraction@1"))
-    meter.record(Completion("x", dict(usage), "m", "openai", cached=True, prompt="extraction@1"))
+    meter.record(Completion("x", dict(usage), "m", "openai", prompt="extraction@2"))
+    meter.record(Completion("x", dict(usage), "m", "openai", cached=True, prompt="extraction@2"))
     meter.record_error("cypher_generation@1")
     s = meter.summary()
     assert (s["calls"], s["cache_hits"], s["prompt_tokens"], s["cached_tokens"], s["errors"]) == (2, 1, 1000, 1500, 1)
     assert s["cost_usd"] == pytest.approx(0.002)
-    assert s["by_prompt"]["extraction@1"]["calls"] == 2
+    assert s["by_prompt"]["extraction@2"]["calls"] == 2

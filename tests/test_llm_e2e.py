@@ -131,8 +131,8 @@ def kgqa(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def ask_json(question: str, env: dict[str, str], llm: str = "openai:replay-model") -> dict:
-    proc = kgqa(["ask", question, "--llm", llm, "--json"], env)
+def ask_json(question: str, env: dict[str, str], llm: str = "openai:replay-model", *extra: str) -> dict:
+    proc = kgqa(["ask", question, "--llm", llm, "--json", *extra], env)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -141,6 +141,7 @@ def llm_steps(result: dict) -> list[dict]:
     return [t for t in result["trace"] if t.get("prompt")]
 
 
+@pytest.mark.slow
 def test_ask_with_llm_cypher_repair_and_answer_then_cached(
     world: Graph, server: ReplayServer, graph_env: dict[str, str]
 ) -> None:
@@ -163,16 +164,8 @@ def test_ask_with_llm_cypher_repair_and_answer_then_cached(
     assert all(s["cached"] for s in llm_steps(second)) and len(llm_steps(second)) == 3
     assert len(server.chat_requests) == calls
 
-    env_nocache = env | {"KGQA_LLM_CACHE": "false"}
-    third = ask_json(question, env_nocache)
+    third = ask_json(question, env, "openai:replay-model", "--no-cache")
     assert not any(s["cached"] for s in llm_steps(third)) and len(server.chat_requests) == calls + 3
-
-
-def test_llm_answer_for_a_parsed_question(world: Graph, server: ReplayServer, graph_env: dict[str, str]) -> None:
-    result = ask_json("Who is the CEO of Acme Corporation?", graph_env | {"KGQA_LLM_BASE_URL": server.url})
-    assert result["status"] == "answered" and result["answer"] == "Charles Babbage is the CEO of Acme Corporation [1]."
-    assert [s["prompt"] for s in llm_steps(result)] == ["answer_synthesis@1"]
-    assert "Charles Babbage is the CEO of Acme Corporation." in result["evidence"][0]["sentence"]
 
 
 def ask_in_process(question: str, graph: Graph, settings: Settings, llm: str = "openai:replay-model", **kw) -> dict:
@@ -196,6 +189,23 @@ def test_llm_write_query_is_refused_and_the_graph_untouched(
     assert refused and all("llm:openai:replay-model" in c["detail"] for c in refused)
     assert [s["prompt"] for s in llm_steps(result)][:2] == ["cypher_generation@1", "cypher_repair@1"]
     assert world.value("MATCH (e:Entity {id: 'organization:acme-corporation'}) RETURN count(e)") == 1
+
+
+def test_llm_answer_for_a_parsed_question(world: Graph, server: ReplayServer, settings: Settings) -> None:
+    result = ask_in_process("Who is the CEO of Acme Corporation?", world, settings, llm_base_url=server.url)
+    assert result["status"] == "answered" and result["answer"] == "Charles Babbage is the CEO of Acme Corporation [1]."
+    assert [s["prompt"] for s in llm_steps(result)] == ["answer_synthesis@1"]  # the parser wrote the Cypher
+    assert "Charles Babbage is the CEO of Acme Corporation." in result["evidence"][0]["sentence"]
+
+
+def test_reversed_direction_is_fixed_by_the_checks(world: Graph, server: ReplayServer, settings: Settings) -> None:
+    result = ask_in_process(
+        "Who sits in the corner office at Acme Corporation?", world, settings, llm_base_url=server.url
+    )
+    assert result["status"] == "answered" and [a["name"] for a in result["answers"]] == ["Charles Babbage"]
+    assert "<-[:CEO_OF]-" in result["cypher"] or "(answer:Person)-[:CEO_OF]->" in result["cypher"]
+    assert any(c["name"] == "cypher.direction" and c["status"] == "fixed" for c in result["checks"])
+    assert result["answer"].endswith("[1].")
 
 
 def test_invented_labels_end_in_a_clear_no_answer(world: Graph, server: ReplayServer, settings: Settings) -> None:
@@ -233,3 +243,55 @@ def test_transformers_nonsense_falls_back_clearly(
     assert any(
         c["name"] in ("synthesize", "grounding") and c["status"] in ("failed", "fixed") for c in answered["checks"]
     )
+
+
+CORPUS = ROOT / "tests" / "data" / "llm_corpus"
+
+
+@pytest.mark.slow
+def test_build_with_llm_then_rebuild_from_cache_then_ask(
+    graph: Graph, settings: Settings, server: ReplayServer, graph_env: dict[str, str]
+) -> None:
+    shutil.rmtree(Path(settings.home) / "llm-cache", ignore_errors=True)
+    env = graph_env | {"KGQA_LLM_BASE_URL": server.url}
+    build = ["build", str(CORPUS), "--llm", "openai:replay-model", "--json"]
+    proc = kgqa(build, env)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["extractor"] == "llm:openai:replay-model" and report["documents"]["new"] == 8
+    rows = graph.read(
+        "MATCH (s:Entity)-[r]->(o:Entity) RETURN s.name AS s, s.aliases AS sa, type(r) AS t, o.name AS o, "
+        "o.aliases AS oa"
+    ).rows
+    facts = {  # entity resolution may pick a shorter canonical name ("Acme") and keep the rest as aliases
+        (s, r["t"], o) for r in rows for s in [r["s"], *(r["sa"] or [])] for o in [r["o"], *(r["oa"] or [])]
+    }
+    assert {
+        ("Ada Lovelace", "WORKS_FOR", "Acme Corporation"),
+        ("Charles Babbage", "CEO_OF", "Acme Corporation"),  # fenced reply
+        ("Alan Turing", "STUDIED_AT", "Cambridge University"),  # broken reply, fixed on re-ask
+        ("Grace Brewster Hopper", "WORKS_FOR", "Acme Corporation"),  # reversed triple, flipped
+        ("Hedy Lamarr", "BORN_IN", "Vienna"),  # after a 429
+        ("Tim Berners-Lee", "WORKS_FOR", "CERN"),  # after a 500
+    } <= facts
+    assert not any(t == "INVENTED" or "COBOL" in (s, o) for s, t, o in facts)
+    errors = "\n".join(report["extraction_errors"])
+    assert "unknown relation 'INVENTED'" in errors and "wirth.txt#0: extraction failed" in errors
+    assert "zuse.txt#0: extraction failed" in errors and "cut off" in errors
+    usage = report["llm_usage"]
+    assert usage["calls"] == 10 and usage["cache_hits"] == 0 and usage["failed_chunks"] == 2
+    assert usage["prompt_tokens"] > 0 and usage["reasks"] == 1
+    requests = len(server.chat_requests)
+    assert requests == 12  # 10 replies + one 429 + one 500 (wirth: the same bad reply twice stops re-asking)
+
+    ids = [p.name for p in sorted(CORPUS.iterdir())]
+    assert kgqa(["remove", *ids, "--root", str(CORPUS)], env).returncode == 0
+    again = json.loads(kgqa(build, env).stdout)
+    assert again["documents"]["new"] == 8
+    assert again["llm_usage"]["cache_hits"] == again["llm_usage"]["calls"] == 10
+    assert len(server.chat_requests) == requests  # everything from the cache: no HTTP call
+
+    result = ask_json("Name the people on Acme Corporation's payroll", env)
+    assert result["status"] == "answered"
+    assert {a["name"] for a in result["answers"]} == {"Ada Lovelace", "Grace Brewster Hopper"}
+    assert [s["prompt"] for s in llm_steps(result)] == ["cypher_generation@1", "cypher_repair@1", "answer_synthesis@1"]

@@ -125,7 +125,7 @@ def test_failing_chunks_are_reported_and_the_others_continue(server: ReplayServe
     assert [f.object for f in results["bernerslee.txt"].facts] == ["CERN"]  # 500 → backoff → success
     assert len(results["ada.txt"].facts) == 2
     summary = usage_meter().summary()
-    assert summary["by_prompt"]["extraction@1"]["calls"] == 1 + 1 + 2 + 1 + 1
+    assert summary["by_prompt"]["extraction@2"]["calls"] == 1 + 1 + 2 + 1 + 1
     assert summary["prompt_tokens"] > 0
 
 
@@ -161,3 +161,33 @@ def test_wrong_settings_stop_extraction(tmp_path: Path) -> None:
             extractor.extract(doc, chunks, load_ontology())
         assert "KGQA_LLM_API_KEY" in info.value.hint
     reset_providers()
+
+
+def test_preceding_text_resolves_pronouns_and_grounds_names(server: ReplayServer, tmp_path: Path) -> None:
+    doc = Document("ada.txt", (CORPUS / "ada.txt").read_text().strip(), title="Ada")
+    whole = _chunk(doc)
+    first = Chunk("ada.txt#0", "ada.txt", 0, whole.sentences[0].text, 0, whole.sentences[0].end, whole.sentences[:1])
+    s2 = whole.sentences[1]
+    second = Chunk("ada.txt#1", "ada.txt", 1, s2.text, s2.start, s2.end, [s2])
+    one, two = _extractor(tmp_path, server).extract(doc, [first, second], load_ontology())
+    assert [(f.relation, f.object) for f in one.facts] == [("WORKS_FOR", "Acme Corporation")]
+    assert "dropped triple (Ada Lovelace, BORN_IN, London): 'London' does not occur in the text" in "\n".join(
+        one.errors
+    )
+    [born] = two.facts
+    assert (born.subject, born.object, born.sentence, born.chunk_id) == ("Ada Lovelace", "London", s2.text, "ada.txt#1")
+    ada = next(m for m in two.mentions if m.name == "Ada Lovelace")
+    assert ada.start is None and ada.chunk_id == "ada.txt#1"  # named only in the context: no offsets
+    prompts = [r["body"]["messages"][-1]["content"] for r in server.chat_requests]
+    assert "Preceding text" not in prompts[0] and "Document title: Ada" in prompts[1]
+    assert (
+        'Preceding text (for resolving pronouns only; extract nothing from it):\n"""\nAda Lovelace works' in prompts[1]
+    )
+
+
+def test_schema_sent_to_the_server_lists_the_ontology(server: ReplayServer, tmp_path: Path) -> None:
+    doc, chunks = _doc("ada.txt")
+    _extractor(tmp_path, server).extract(doc, chunks, load_ontology())
+    schema = server.chat_requests[0]["body"]["response_format"]["json_schema"]["schema"]
+    triple = schema["$defs"]["LLMTriple"]["properties"]
+    assert "WORKS_FOR" in triple["relation"]["enum"] and "Person" in triple["subject_type"]["enum"]

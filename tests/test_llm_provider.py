@@ -41,6 +41,11 @@ def _ask(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
 
 
+def _chunk(text: str) -> list[dict[str, str]]:
+    """An extraction-style request for the chunk ``text`` (how the recorded replies are chosen)."""
+    return _ask(f'Text:\n"""\n{text}\n"""\nReturn one JSON object: {{"entities": ...}}')
+
+
 class Ping(BaseModel):
     ok: bool
 
@@ -78,7 +83,7 @@ def test_429_with_retry_after_then_success(server: ReplayServer, tmp_path: Path)
     llm = OpenAICompatLLM("replay-model", base_url=server.url, max_retries=2)
     sleeps: list[float] = []
     llm._sleep = lambda attempt, retry_after, why: sleeps.append(retry_after)  # type: ignore[method-assign]
-    c = llm.complete(_ask("Hedy Lamarr was born in Vienna. " + 'Return one JSON object: {"entities"'))
+    c = llm.complete(_chunk("Hedy Lamarr was born in Vienna."))
     assert "Vienna" in c.text
     assert sleeps == [1.0]  # the server's Retry-After was honoured
     assert len(server.chat_requests) == 2
@@ -87,7 +92,7 @@ def test_429_with_retry_after_then_success(server: ReplayServer, tmp_path: Path)
 def test_500_then_success_with_real_backoff(server: ReplayServer) -> None:
     llm = OpenAICompatLLM("replay-model", base_url=server.url, max_retries=2)
     llm.backoff_base = 0.05
-    c = llm.complete(_ask('Tim Berners-Lee works for CERN. Return one JSON object: {"entities"'))
+    c = llm.complete(_chunk("Tim Berners-Lee works for CERN."))
     assert "CERN" in c.text and len(server.chat_requests) == 2
 
 
@@ -153,9 +158,7 @@ def test_reply_cut_off_at_max_tokens(server: ReplayServer) -> None:
 
     llm = OpenAICompatLLM("replay-model", base_url=server.url)
     with pytest.raises(OutputTruncated) as info:
-        complete_structured(
-            llm, _ask('Konrad Zuse was born in Berlin. Return one JSON object: {"entities"'), Anything, GenParams()
-        )
+        complete_structured(llm, _chunk("Konrad Zuse was born in Berlin."), Anything, GenParams())
     assert "KGQA_LLM_MAX_TOKENS" in info.value.hint
 
 
@@ -166,7 +169,7 @@ def test_reask_carries_the_error_and_is_bounded(server: ReplayServer) -> None:
     llm = OpenAICompatLLM("replay-model", base_url=server.url)
     fixed = complete_structured(
         llm,
-        _ask('Alan Turing studied at Cambridge University. Return one JSON object: {"entities"'),
+        _chunk("Alan Turing studied at Cambridge University."),
         Anything,
         GenParams(),
     )
@@ -176,12 +179,12 @@ def test_reask_carries_the_error_and_is_bounded(server: ReplayServer) -> None:
     with pytest.raises(StructuredOutputError):
         complete_structured(
             llm,
-            _ask('Niklaus Wirth designed Pascal. Return one JSON object: {"entities"'),
+            _chunk("Niklaus Wirth designed Pascal."),
             Anything,
             GenParams(),
             reasks=2,
         )
-    assert len(server.chat_requests) == 2 + 3
+    assert len(server.chat_requests) == 2 + 2  # the same bad reply twice: a third identical ask is not sent
 
 
 def test_cache_hits_make_no_http_calls_and_survive_restart(server: ReplayServer, tmp_path: Path) -> None:

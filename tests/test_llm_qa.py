@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("kgqa.qa.generate", reason="the ask interfaces are not merged yet")
+
 from kgqa.config import Settings
 from kgqa.graph.schema import GraphSchema
 from kgqa.llm.factory import get_llm, reset_providers
@@ -107,13 +109,12 @@ def test_repair_uses_the_feedback(server: ReplayServer, tmp_path: Path) -> None:
     gen = LLMCypherGenerator(get_llm("openai:replay-model", _settings(tmp_path, server)))
     q = "Name the people on Acme Corporation's payroll"
     [bad] = list(gen.candidates(q, [ACME], SCHEMA, []))
-    assert "-[:WORKS_FOR]->(answer:Person)" in bad.cypher
-    feedback = format_feedback(
-        "check", bad.cypher, ["direction: (:Organization)-[:WORKS_FOR]->(:Person) is not in the schema"]
-    )
+    assert "[:EMPLOYED_BY]" in bad.cypher
+    feedback = format_feedback("check", bad.cypher, ["schema: relationship type EMPLOYED_BY is not in the graph"])
     [fixed] = list(gen.candidates(q, [ACME], SCHEMA, [], feedback))
     assert "<-[:WORKS_FOR]-(answer:Person)" in fixed.cypher and fixed.trace[0].prompt == "cypher_repair@1"
-    assert "is not in the schema" in server.chat_requests[-1]["body"]["messages"][-1]["content"]
+    repair = server.chat_requests[-1]["body"]["messages"][-1]["content"]
+    assert "EMPLOYED_BY is not in the graph" in repair and "failed at stage 'check'" in repair
 
 
 def test_unanswerable_after_repair_is_a_clear_no(server: ReplayServer, tmp_path: Path) -> None:

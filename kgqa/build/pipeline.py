@@ -386,6 +386,7 @@ def run_build(
         registry = EntityRegistry.load(graph)
         known_before = set(registry.by_id)
         writer = GraphWriter(graph, ontology)
+        writer.known_entities.update(registry.by_id)
         _build_documents(todo, existing, ontology, registry, writer, extractor, options, report, notify)
         created = {e for e in registry.by_id if e not in known_before}
         report.entities_created = len(created)

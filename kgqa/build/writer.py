@@ -11,8 +11,9 @@ chunks and evidence are retracted before rewriting).
 Speed: rows are grouped per statement and sent as ``UNWIND $rows``; entities are created with a guarded
 ``OPTIONAL MATCH … CREATE`` on the indexed ``Entity.id`` (``MERGE`` on two labels cannot use that index on
 ArcadeDB and is ~10x slower); chunks and their relationships are created with ``CREATE`` (a document's old
-chunks are always deleted first in the same transaction); fact relationships use ``MERGE`` plus a list
-filter that appends only evidence keys not already present, so re-running adds nothing.
+chunks are always deleted first in the same transaction); fact relationships use ``MERGE … ON CREATE SET``
+(a new relationship costs what a raw ``MERGE … SET`` costs) and, for existing ones only, a list filter that
+appends the evidence keys not already present, so re-running adds nothing.
 
 Relationship types and entity labels cannot be query parameters: they are grouped, checked against the
 ontology (and the identifier pattern) and only then placed in the statement text.
@@ -132,16 +133,19 @@ UNWIND $rows AS row
 MATCH (s:Entity {{id: row.s}})
 MATCH (o:Entity {{id: row.o}})
 MERGE (s)-[r:{rel}]->(o)
+ON CREATE SET r.evidence_keys = row.keys, r.doc_ids = row.doc_ids, r.chunk_ids = row.chunk_ids,
+    r.sentences = row.sentences, r.extractors = row.extractors, r.confidences = row.confidences,
+    r.confidence = row.confidence
+WITH r, row WHERE coalesce(r.evidence_keys, []) <> row.keys
 WITH r, row, coalesce(r.evidence_keys, []) AS have
 WITH r, row, have, [i IN range(0, size(row.keys) - 1) WHERE NOT row.keys[i] IN have] AS add
 WHERE size(add) > 0
-WITH r, row, add, have + [i IN add | row.keys[i]] AS keys,
-     coalesce(r.confidences, []) + [i IN add | row.confidences[i]] AS confidences
-SET r.evidence_keys = keys,
-    r.doc_ids = coalesce(r.doc_ids, []) + [i IN add | row.doc_ids[i]],
+WITH r, row, add, have, coalesce(r.confidences, []) + [i IN add | row.confidences[i]] AS confidences
+SET r.doc_ids = coalesce(r.doc_ids, []) + [i IN add | row.doc_ids[i]],
     r.chunk_ids = coalesce(r.chunk_ids, []) + [i IN add | row.chunk_ids[i]],
     r.sentences = coalesce(r.sentences, []) + [i IN add | row.sentences[i]],
     r.extractors = coalesce(r.extractors, []) + [i IN add | row.extractors[i]],
+    r.evidence_keys = have + [i IN add | row.keys[i]],
     r.confidences = confidences,
     r.confidence = reduce(m = 0.0, c IN confidences | CASE WHEN c > m THEN c ELSE m END)
 """
@@ -197,6 +201,7 @@ def fact_rows(facts: Sequence[FactRecord]) -> dict[str, list[dict[str, Any]]]:
             row["confidences"].append(float(e.confidence))
     by_rel: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (rel, _, _), row in merged.items():
+        row["confidence"] = max(row["confidences"], default=0.0)
         by_rel[rel].append(row)
     return by_rel
 
@@ -209,6 +214,9 @@ class GraphWriter:
         self.ontology = ontology
         self._relations = set(ontology.relation_names)
         self._labels = set(ontology.entity_names)
+        # Entity ids known to be in the graph (committed by us, or loaded at the start): no need to send them
+        # again. Entities that an orphan clean-up may delete are dropped from this set first.
+        self.known_entities: set[str] = set()
 
     # ------------------------------------------------------------------ statements
 
@@ -222,9 +230,13 @@ class GraphWriter:
         by_type: dict[str | None, dict[str, dict[str, Any]]] = defaultdict(dict)
         dirty: dict[str, dict[str, Any]] = {}
         for e in entities:
+            if e.id in self.known_entities:
+                if e.dirty:
+                    dirty[e.id] = {"id": e.id, "aliases": list(e.aliases)}
+                continue
             row = {"id": e.id, "name": e.name, "norm": e.norm, "type": e.type, "aliases": list(e.aliases)}
             by_type[e.type][e.id] = row
-            if e.existing and e.dirty:
+            if e.dirty:  # may exist already (guarded create skips it): aliases still need updating
                 dirty[e.id] = {"id": e.id, "aliases": list(e.aliases)}
         statements = []
         for type_, rows in sorted(by_type.items(), key=lambda kv: str(kv[0])):
@@ -299,12 +311,18 @@ class GraphWriter:
     def write_documents(self, payloads: Sequence[DocumentPayload], replacing: Sequence[str] = ()) -> None:
         """Write a group of documents in one transaction; ``replacing`` = ids already in the graph."""
         candidates = self.mentioned_entities(list(replacing))
+        self.known_entities.difference_update(candidates)
         self.graph.write_together(self.document_statements(payloads, candidates))
+        for p in payloads:  # committed: every entity of the payloads exists now (each is mentioned)
+            for e in p.entities:
+                e.dirty = False
+                self.known_entities.add(e.id)
 
     def remove_documents(self, doc_ids: Sequence[str]) -> None:
         """Retract documents: evidence, emptied facts, chunks, the document nodes, orphaned entities."""
         docs = list(doc_ids)
         candidates = self.mentioned_entities(docs)
+        self.known_entities.difference_update(candidates)
         statements: list[tuple[str, dict[str, Any]]] = [
             (RETRACT_FACTS, {"docs": docs}),
             (DELETE_CHUNKS, {"docs": docs}),

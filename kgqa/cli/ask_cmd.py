@@ -69,6 +69,7 @@ def register(app: typer.Typer) -> None:
         entity: list[str] = typer.Option(None, "--entity", "-e", help="Topic entity id or name (repeatable)."),
         llm: str | None = typer.Option(None, "--llm", help="LLM spec for Cypher and answers (default: offline)."),
         max_hops: int = typer.Option(4, "--max-hops", min=1, max=6, help="Longest relation chain to follow."),
+        no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the LLM response cache."),
     ) -> None:
         """Answer a question from the graph, with the Cypher, checks and evidence that back it."""
         from kgqa.qa.generate import llm_components
@@ -76,6 +77,8 @@ def register(app: typer.Typer) -> None:
         from kgqa.qa.pipeline import AskOptions, ask
 
         settings = get_settings()
+        if no_cache:
+            settings = settings.model_copy(update={"llm_cache": False})
         generator, synthesizer = llm_components(llm or settings.llm_cypher or settings.llm, settings)
         with open_graph() as graph:
             linked = given_entities(entity, graph) if entity else None

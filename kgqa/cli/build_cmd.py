@@ -83,6 +83,7 @@ def build(
     chunk_size: int = typer.Option(1200, "--chunk-size", min=100, help="Max characters per chunk."),
     max_bytes: int = typer.Option(5 * 1024 * 1024, "--max-bytes", min=1, help="Largest document accepted."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the LLM response cache."),
 ) -> None:
     """Build or update the graph from documents (unchanged documents are skipped)."""
     from kgqa.build.pipeline import BuildOptions, run_build
@@ -96,6 +97,8 @@ def build(
         extractor=llm,
     )
     settings = get_settings()
+    if no_cache:
+        settings = settings.model_copy(update={"llm_cache": False})
     with open_graph() as graph, progress() as bar:
         task = bar.add_task("loading documents", total=None)
 

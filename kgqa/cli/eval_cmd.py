@@ -138,7 +138,7 @@ def examples_search(
 
 
 def _default_metaqa_dir() -> Path:
-    for candidate in (Path("../shared/data/metaqa"), Path("/work/shared/data/metaqa")):
+    for candidate in (Path("../shared/data/metaqa"), Path("../../shared/data/metaqa")):
         if (candidate / "kb.txt").is_file():
             return candidate
     return Path("../shared/data/metaqa")

@@ -34,9 +34,11 @@ class Triple:
     subject: str
     relation: str
     object: str
+    scope: str = ""  # e.g. a WebNLG entry id: triples only match within the same scope
 
     def as_list(self) -> list[str]:
-        return [self.subject, self.relation, self.object]
+        head = [self.scope] if self.scope else []
+        return [*head, self.subject, self.relation, self.object]
 
 
 _HONORIFICS = r"(?:mr|mrs|ms|miss|dr|prof|professor|sir|dame|lord|lady)"
@@ -46,18 +48,18 @@ def norm_name(name: str) -> str:
     """Matching key of a name: case/accent/whitespace/period-insensitive, no leading article or honorific."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("_", " ").replace(".", " ")
+    text = text.replace("_", " ").replace(".", " ").replace("–", "-").replace("—", "-")
     text = re.sub(r"\s+", " ", text).strip().strip("\"'“”‘’ ,;:").casefold()
     text = re.sub(r"^the ", "", text)
     text = re.sub(rf"^{_HONORIFICS} ", "", text)
     return text
 
 
-def _key(t: Triple, symmetric: set[str]) -> tuple[str, str, str]:
+def _key(t: Triple, symmetric: set[str]) -> tuple[str, str, str, str]:
     s, o = norm_name(t.subject), norm_name(t.object)
     if t.relation in symmetric and o < s:
         s, o = o, s
-    return (s, t.relation, o)
+    return (t.scope, s, t.relation, o)
 
 
 @dataclass
@@ -129,23 +131,23 @@ def score_triples(
     for t in gold:
         if t.relation in scope:
             gold_map.setdefault(_key(t, symmetric), t)
-    per: dict[str, PRF] = {r: PRF() for r in sorted({k[1] for k in [*gold_map, *pred_map]})}
+    per: dict[str, PRF] = {r: PRF() for r in sorted({k[2] for k in [*gold_map, *pred_map]})}
     overall = PRF()
     fps, fns = [], []
     for k, t in pred_map.items():
         if k in gold_map:
-            per[k[1]].tp += 1
+            per[k[2]].tp += 1
             overall.tp += 1
         else:
-            per[k[1]].fp += 1
+            per[k[2]].fp += 1
             overall.fp += 1
             fps.append(t)
     for k, t in gold_map.items():
         if k not in pred_map:
-            per[k[1]].fn += 1
+            per[k[2]].fn += 1
             overall.fn += 1
             fns.append(t)
-    order = lambda t: (t.relation, t.subject.casefold(), t.object.casefold())  # noqa: E731
+    order = lambda t: (t.relation, t.scope, t.subject.casefold(), t.object.casefold())  # noqa: E731
     return ExtractionScore(
         overall,
         per,
@@ -324,9 +326,9 @@ def webnlg_eval(
         doc = Document(id=str(eid), text=text)
         chunk = Chunk(id=f"{eid}#0", doc_id=str(eid), index=0, text=text, start=0, end=len(text))
         for ex in extractor.extract(doc, [chunk], ontology):
-            # entries are scored as one pool; prefix the entry id so equal names in two entries stay apart
-            predicted += [Triple(f"{eid}|{f.subject}", f.relation, f"{eid}|{f.object}") for f in ex.facts]
-        gold_all += [Triple(f"{eid}|{g.subject}", g.relation, f"{eid}|{g.object}") for g in gold]
+            # entries are scored as one pool; the entry id keeps equal names in two entries apart
+            predicted += [Triple(f.subject, f.relation, f.object, scope=str(eid)) for f in ex.facts]
+        gold_all += [Triple(g.subject, g.relation, g.object, scope=str(eid)) for g in gold]
         if on_entry:
             on_entry()
     relations = {m.relation for m in mapping.values()}

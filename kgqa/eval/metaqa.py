@@ -250,23 +250,17 @@ def answer_with_examples(
 
 
 def _checker(graph: Graph) -> Callable | None:
-    """The shared Cypher checks, when ``kgqa.qa.cypher_checks`` is available."""
+    """The shared Cypher checks (``kgqa.qa.cypher_checks.check_cypher``, with EXPLAIN), when available."""
     try:
-        from kgqa.qa import cypher_checks  # type: ignore[attr-defined]
+        from kgqa.qa.cypher_checks import check_cypher
     except ImportError:
-        return None
-    check = getattr(cypher_checks, "check_cypher", None)
-    if check is None:
         return None
     from kgqa.graph.schema import introspect
 
     schema = introspect(graph)
 
     def run(cypher: str, params: dict[str, Any]) -> bool:
-        try:
-            return bool(check(cypher, params, schema, max_hops=3, limit=100, graph=graph).ok)
-        except TypeError:
-            return bool(check(cypher, params, schema).ok)
+        return bool(check_cypher(cypher, params, schema, max_hops=3, limit=100, graph=graph).ok)
 
     return run
 

@@ -134,7 +134,7 @@ def evaluate(
     max_hops: int = 4,
     limit: int = 100,
 ) -> dict[str, Any]:
-    from kgqa.qa.cypher_checks import check_cypher
+    from kgqa.qa.cypher_checks import INTERNAL_ERROR, check_cypher
 
     schemas = parse_schemas(folder)
     started = time.perf_counter()
@@ -156,6 +156,10 @@ def evaluate(
             outcome = check_cypher(row.cypher, {}, schema, max_hops=max_hops, limit=limit)
         except Exception as exc:  # the point of this run is that nothing crashes
             crashes.append({"source": row.source, "row": row.index, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        internal = [c for c in outcome.checks if c.detail.startswith(INTERNAL_ERROR)]
+        if internal:  # check_cypher refuses on its own bugs; here they count as crashes
+            crashes.append({"source": row.source, "row": row.index, "error": internal[0].detail})
             continue
         by_name = {c.name: c for c in outcome.checks}
         for c in outcome.checks:

@@ -173,6 +173,16 @@ def json_instruction(schema: dict[str, Any]) -> str:
     )
 
 
+def _truncated(llm: LLM, params: GenParams, prompt: str | None, completions: list[Completion]) -> OutputTruncated:
+    error = OutputTruncated(
+        f"{llm.spec}: the reply was cut off at the {params.max_new_tokens}-token limit before the JSON ended "
+        f"(prompt {prompt or '-'})",
+        "raise KGQA_LLM_MAX_TOKENS (or use smaller chunks: kgqa build --chunk-size)",
+    )
+    error.completions = completions  # type: ignore[attr-defined]
+    return error
+
+
 def complete_structured(
     llm: LLM,
     messages: list[Message],
@@ -183,14 +193,16 @@ def complete_structured(
     reasks: int = 2,
     check: Callable[[T], str | None] | None = None,
     parse: Callable[[str], Any] | None = None,
+    json_schema: dict[str, Any] | None = None,
 ) -> StructuredResult[T]:
     """Ask for JSON matching ``model``; return it validated or raise ``StructuredOutputError``/``OutputTruncated``.
 
     ``check`` may return an error message for a value that is valid JSON but semantically wrong; it is re-asked
     like a validation error. ``parse`` replaces the tolerant JSON parser (it may accept other reply shapes, e.g.
-    bare Cypher in a code fence; raise ``JSONParseError`` when it finds nothing).
+    bare Cypher in a code fence; raise ``JSONParseError`` when it finds nothing). ``json_schema`` replaces the
+    schema sent to the server (e.g. the model's schema with enums filled in from the ontology).
     """
-    schema = model.model_json_schema()
+    schema = json_schema or model.model_json_schema()
     convo = list(messages)
     completions: list[Completion] = []
     errors: list[str] = []
@@ -207,21 +219,16 @@ def complete_structured(
         except JSONParseError as exc:
             problem = str(exc)
             if completion.finish_reason == "length":
-                raise OutputTruncated(
-                    f"{llm.spec}: the reply was cut off at {params.max_new_tokens} tokens before the JSON ended "
-                    f"(prompt {prompt or '-'})",
-                    "raise KGQA_LLM_MAX_TOKENS (or use smaller chunks)",
-                ) from exc
+                raise _truncated(llm, params, prompt, completions) from exc
         except ValidationError as exc:
             problem = "the JSON does not match the schema:\n" + _short_validation(exc)
             if completion.finish_reason == "length":
-                raise OutputTruncated(
-                    f"{llm.spec}: the reply was cut off at {params.max_new_tokens} tokens (prompt {prompt or '-'})",
-                    "raise KGQA_LLM_MAX_TOKENS (or use smaller chunks)",
-                ) from exc
+                raise _truncated(llm, params, prompt, completions) from exc
         errors.append(problem)
         if attempt == reasks:
             break
+        if len(completions) > 1 and completion.text == completions[-2].text:
+            break  # the re-ask got the very same reply: asking the same again cannot help
         convo = [
             *messages,
             {"role": "assistant", "content": completion.text[:4000]},

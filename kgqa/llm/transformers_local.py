@@ -52,6 +52,7 @@ class TransformersLLM(LLM):
             try:
                 import torch
                 from transformers import AutoModelForCausalLM, AutoTokenizer
+                from transformers import __version__ as transformers_version
                 from transformers.utils import logging as hf_logging
             except ImportError as exc:
                 raise LLMConfigError(
@@ -65,11 +66,10 @@ class TransformersLLM(LLM):
                 device = "cuda" if torch.cuda.is_available() else "cpu"
             try:
                 tokenizer = AutoTokenizer.from_pretrained(target, local_files_only=True)
-                model = AutoModelForCausalLM.from_pretrained(
-                    target,
-                    local_files_only=True,
-                    dtype=torch.float16 if device.startswith("cuda") else torch.float32,
-                )
+                dtype = torch.float16 if device.startswith("cuda") else torch.float32
+                major_minor = tuple(int(x) for x in transformers_version.split(".")[:2])
+                dtype_arg = "dtype" if major_minor >= (4, 56) else "torch_dtype"  # renamed in 4.56
+                model = AutoModelForCausalLM.from_pretrained(target, local_files_only=True, **{dtype_arg: dtype})
             except (OSError, ValueError) as exc:
                 raise LLMConfigError(
                     f"cannot load transformers model {self.model!r} from local files: {str(exc).splitlines()[0]}",

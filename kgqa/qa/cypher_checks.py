@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kgqa.errors import KgqaError
 from kgqa.qa.checks.rules import (
     READ_PROCEDURES,
     RuleResult,
@@ -93,6 +94,27 @@ def check_cypher(
 ) -> CheckOutcome:
     """Check (and where safe, fix) one Cypher query; see the module docstring for the checks."""
     params = dict(params or {})
+    try:
+        return _check(cypher, params, schema, max_hops, limit, allow_procedures, graph)
+    except KgqaError:  # e.g. the graph server went away during EXPLAIN: say so, as everywhere else
+        raise
+    except Exception as exc:  # a bug in a check refuses the query (refusing is always safe) and is logged
+        log.exception("internal error while checking Cypher")
+        return _refuse(cypher, params, [_c("parse", "failed", f"{INTERNAL_ERROR} ({type(exc).__name__}: {exc})")])
+
+
+INTERNAL_ERROR = "internal error in the Cypher checks"
+
+
+def _check(
+    cypher: str,
+    params: dict[str, Any],
+    schema: GraphSchema | None,
+    max_hops: int,
+    limit: int,
+    allow_procedures: frozenset[str],
+    graph: Graph | None,
+) -> CheckOutcome:
     first = _static_checks(cypher, params, schema, max_hops, limit, allow_procedures)
     if not first.ok:
         return first

@@ -38,7 +38,6 @@ from kgqa.errors import InputError
 if TYPE_CHECKING:
     from kgqa.graph.client import Graph
     from kgqa.graph.schema import GraphSchema
-    from kgqa.qa.generate import CypherCandidate
     from kgqa.qa.model import LinkedEntity
 
 log = logging.getLogger(__name__)
@@ -84,8 +83,11 @@ def mask_question(question: str, mentions: Iterable[str] = ()) -> str:
         if not mention:
             continue
         token = MASK if slot == 0 else f"[ENTITY{slot + 1}]"
-        pattern = re.compile(r"\[?" + re.escape(mention) + r"\]?", re.IGNORECASE)
-        masked, n = pattern.subn(token, masked, count=1)
+        bracketed = re.compile(r"\[" + re.escape(mention) + r"\]", re.IGNORECASE)
+        masked, n = bracketed.subn(token, masked, count=1)
+        if not n:  # a whole-word occurrence: "M" must not match the m of "movies"
+            bare = re.compile(r"(?<![\w\[])" + re.escape(mention) + r"(?![\w\]])", re.IGNORECASE)
+            masked, n = bare.subn(token, masked, count=1)
         if n:
             slot += 1
     if slot == 0:
@@ -675,6 +677,22 @@ def _embed_text(template: str) -> str:
 
 # ---------------------------------------------------------------------------- generator
 
+try:
+    from kgqa.qa.generate import CypherCandidate, entity_params
+except ImportError:  # pragma: no cover - only until the ask pipeline's interfaces are on main
+
+    @dataclass
+    class CypherCandidate:  # type: ignore[no-redef]
+        cypher: str
+        params: dict[str, Any] = field(default_factory=dict)
+        source: str = "parser"
+        answer_type_hint: str | None = None
+        description: str = ""
+        trace: list[Any] = field(default_factory=list)
+
+    def entity_params(linked: list[Any]) -> dict[str, str]:  # type: ignore[no-redef]
+        return {f"e{i}": entity.id for i, entity in enumerate(linked)}
+
 
 def rebind(cypher: str, linked_count: int) -> str | None:
     """``$entity`` → ``$e0``, ``$entity2`` → ``$e1``, ...; None when the example needs more entities."""
@@ -724,8 +742,6 @@ class ExampleGenerator:
         examples: list[Any] | None = None,
         feedback: str | None = None,
     ) -> Iterator[CypherCandidate]:
-        from kgqa.qa.generate import CypherCandidate, entity_params
-
         if not linked:
             return
         mentions = [e.mention for e in linked]

@@ -26,6 +26,8 @@ EMBED_THRESHOLD = 0.80
 REFRESH_SECONDS = 5.0
 # embedding fallback: True = always, False = never, None = only when the model is already loaded
 embedding_fallback: bool | None = None
+# spaCy noun chunks/entities as extra spans when nothing matched: same policy
+spacy_spans: bool | None = None
 MAX_SPAN = 8
 
 # words never linked on their own (question words, auxiliaries, determiners, generic nouns)
@@ -346,16 +348,19 @@ def link(question: str, graph: Graph, *, reserved: set[str] | None = None, use_s
 
 
 def _spacy_mentions(question: str, index: NameIndex, reserved: set[str]) -> list[Mention]:
-    """Last look when nothing matched: spaCy entities and noun chunks (lower-case names, typos)."""
-    from kgqa.nlp import spacy_model
+    """Last look when nothing matched: word n-grams and spaCy entities/noun chunks (lower-case names, typos)."""
+    from kgqa import nlp
 
-    doc = spacy_model()(question)
-    spans = [(e.start_char, e.end_char, e.text) for e in doc.ents]
-    for chunk in doc.noun_chunks:
-        toks = [t for t in chunk if t.lower_ not in STOP and t.lower_ not in reserved and not t.is_punct]
-        if toks:
-            start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
-            spans.append((start, end, question[start:end]))
+    spans: list[tuple[int, int, str]] = []
+    use = spacy_spans if spacy_spans is not None else nlp.spacy_model.cache_info().currsize > 0
+    if use:  # by default only when the model is already loaded: never a multi-second load per CLI call
+        doc = nlp.spacy_model()(question)
+        spans += [(e.start_char, e.end_char, e.text) for e in doc.ents]
+        for chunk in doc.noun_chunks:
+            toks = [t for t in chunk if t.lower_ not in STOP and t.lower_ not in reserved and not t.is_punct]
+            if toks:
+                start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+                spans.append((start, end, question[start:end]))
     toks = _tokens(question)
     for size in (4, 3, 2):  # word n-grams that are not grammar words
         for i in range(len(toks) - size + 1):

@@ -587,6 +587,11 @@ def _score(parse: Parse, linked: list[LinkedEntity], schema: GraphSchema, lex: L
     return cost
 
 
+def _has_bare_edge(var: Var) -> bool:
+    """An edge to a variable with neither an entity nor constraints of its own."""
+    return any((e.other.const is None and not e.other.edges) or _has_bare_edge(e.other) for e in var.edges)
+
+
 def _relations(var: Var) -> set[str]:
     out: set[str] = set()
     for e in var.edges:
@@ -653,6 +658,8 @@ def parse_question(
     results: list[ParsedQuery] = []
     seen: set[str] = set()
     for parse in parser.question():
+        if _has_bare_edge(parse.answer):  # "works for a company": no anchor; compiling it would drop it
+            continue
         if not _uses_all(parse.answer, len(linked)) or _size(parse.answer) > max_hops + len(linked) - 1:
             continue
         if _depth(parse.answer) > max_hops:

@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
 SCHEMA_TTL = 30.0
 MAX_EVIDENCE = 10
+TIME_TYPES = ("Date", "Time", "Year", "Event")
 
 
 @dataclass
@@ -185,17 +187,51 @@ def _local_checks(cypher: str, params: dict[str, Any], schema: GraphSchema, grap
     return _Outcome(ok, cypher, params, checks)
 
 
+_check_cache: OrderedDict[tuple, _Outcome] = OrderedDict()
+CHECK_CACHE_SIZE = 4096
+
+
+def _schema_key(schema: GraphSchema) -> tuple:
+    return (tuple(schema.labels), tuple(schema.relationship_types), tuple(schema.patterns))
+
+
 def check_candidate(
     cypher: str, params: dict[str, Any], schema: GraphSchema, graph: Graph | None, *, max_hops: int, limit: int
-) -> _Outcome:
-    """Run the shared Cypher checks (``kgqa.qa.cypher_checks``), or the local ones until it exists."""
+) -> tuple[_Outcome, bool]:
+    """Run the shared Cypher checks (``kgqa.qa.cypher_checks``); returns (outcome, from cache).
+
+    The static checks depend on the query text, the parameter names and types and the schema, not
+    on the parameter values, so a passing outcome that changed no parameter is cached per process
+    (the same question shape with another entity costs a dictionary lookup). Outcomes that needed
+    the server (EXPLAIN) are cached only for the same server.
+    """
     try:
-        from kgqa.qa.cypher_checks import check_cypher  # type: ignore[import-not-found]
-    except ImportError:
-        return _local_checks(cypher, params, schema, graph)
+        from kgqa.qa.cypher_checks import check_cypher
+    except ImportError:  # pragma: no cover - the checks module is part of kgqa
+        return _local_checks(cypher, params, schema, graph), False
+    key = (
+        cypher,
+        tuple(sorted((k, type(v).__name__) for k, v in params.items())),
+        _schema_key(schema),
+        max_hops,
+        limit,
+        None if graph is None else (graph.uri, graph.database),
+    )
+    with _lock:
+        hit = _check_cache.get(key)
+        if hit is not None:
+            _check_cache.move_to_end(key)
+    if hit is not None:
+        return _Outcome(hit.ok, hit.cypher, dict(params), list(hit.checks)), True
     outcome = check_cypher(cypher, params, schema, max_hops=max_hops, limit=limit, graph=graph)
     checks = [c if isinstance(c, Check) else Check.model_validate(c, from_attributes=True) for c in outcome.checks]
-    return _Outcome(bool(outcome.ok), outcome.cypher, dict(outcome.params), checks)
+    result = _Outcome(bool(outcome.ok), outcome.cypher, dict(outcome.params), checks)
+    if result.ok and dict(outcome.params) == dict(params):
+        with _lock:
+            _check_cache[key] = result
+            while len(_check_cache) > CHECK_CACHE_SIZE:
+                _check_cache.popitem(last=False)
+    return result, False
 
 
 # ------------------------------------------------------------------------------------------ result handling
@@ -432,6 +468,10 @@ def expected_types(question: str, ontology: str | None = None) -> tuple[set[str]
         toks = toks[1:]
     if not toks:
         return None, False
+    if toks[0] == "when" or (toks[0] == "what" and len(toks) > 1 and toks[1] in {"year", "date", "time", "day"}):
+        return set(TIME_TYPES), False  # entity answers never fit: abstain unless the graph has dates
+    if toks[0] in {"why"} or (toks[0] == "how" and len(toks) > 1 and toks[1] not in {"many", "much"}):
+        return {"Explanation"}, False  # "why"/"how does": the graph holds facts, not explanations
     if toks[0] == "how" and len(toks) > 1 and toks[1] == "many":
         rest = toks[2:]
         for size in (3, 2, 1):
@@ -676,7 +716,19 @@ def _answer_once(
     total_attempts = 0
     best_too_many: _Run | None = None
     last: tuple[str, dict[str, Any]] | None = None
+    parse_found_nothing = False
     for gen, gen_examples in generators:
+        if parse_found_nothing:
+            # the whole question parsed and its query ran and found nothing: that is the answer. A
+            # looser reading (a similar example, an LLM) could only answer a different question.
+            res.checks.append(
+                Check(
+                    name="generate",
+                    status="skipped",
+                    detail=f"{gen.name}: not tried — the complete parse of the question found nothing in the graph",
+                )
+            )
+            continue
         example_list = gen_examples
         feedback: str | None = None
         attempts = 0
@@ -700,10 +752,10 @@ def _answer_once(
             # EXPLAIN (a server round trip) only for queries we did not compile ourselves: the parser's
             # queries come from a fixed grammar, and a server error still reaches the repair loop
             explain_on = None if cand.source == "parser" else graph
-            outcome = check_candidate(
+            outcome, cached = check_candidate(
                 cand.cypher, cand.params, schema, explain_on, max_hops=opts.max_hops, limit=opts.limit
             )
-            res.trace.append(TraceStep(stage="check", ms=_ms(t1), detail=tag))
+            res.trace.append(TraceStep(stage="check", ms=_ms(t1), detail=tag, cached=cached))
             failed = [c for c in outcome.checks if c.status == "failed"]
             if not outcome.ok:
                 for c in failed:
@@ -749,6 +801,8 @@ def _answer_once(
                     res.checks.append(Check(name=c.name, status="failed", detail=f"{tag}: {c.detail}"))
             if run.stage == "too_many" and best_too_many is None:
                 best_too_many = run
+            if run.stage == "empty" and isinstance(gen, ParserGenerator):
+                parse_found_nothing = True
             feedback = format_feedback(run.stage, outcome.cypher, run.details)
             stream = _refeed(gen, stream, q, linked, schema, example_list, feedback)
             t0 = time.perf_counter()

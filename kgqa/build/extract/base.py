@@ -27,13 +27,24 @@ class Extractor(Protocol):
 
 
 def get_extractor(spec: str | None, settings: Any = None) -> Extractor:
-    """The extractor for ``spec``: ``"offline"`` (spaCy + rules); other specs are not available yet."""
+    """The extractor for ``spec``: ``"offline"`` (spaCy + rules), ``openai:MODEL`` or ``transformers:PATH``
+    (the LLM extractor, ``kgqa.build.extract.llm``)."""
     spec = (spec or "offline").strip()
     if spec == "offline":
         from kgqa.build.extract.offline import OfflineExtractor
 
         return OfflineExtractor()
+    provider = spec.partition(":")[0].strip().lower()
+    if provider in ("openai", "transformers", "ollama", "vllm", "hf", "local"):
+        from kgqa.build.extract.llm import LLMExtractor
+        from kgqa.config import get_settings
+        from kgqa.llm.factory import get_llm
+
+        settings = settings if settings is not None else get_settings()
+        llm = get_llm(spec, settings, "KGQA_LLM_EXTRACTION / --llm")
+        if llm is not None:
+            return LLMExtractor(llm, settings)
     raise ConfigError(
         f"unknown extractor {spec!r}",
-        "use 'offline' (spaCy + ontology rules); LLM extractors are configured with KGQA_LLM_EXTRACTION",
+        "use 'offline' (spaCy + ontology rules), openai:MODEL or transformers:PATH (see docs/llm.md)",
     )

@@ -73,6 +73,24 @@ class ExtractionOutput(BaseModel):
 # ------------------------------------------------------------------------------------------- prompt parts
 
 
+def output_schema(ontology: Ontology) -> dict[str, Any]:
+    """The extraction JSON schema with the ontology's types and relations as enums (servers with constrained
+    decoding then cannot invent them; validation stays lenient so one bad triple is dropped, not the chunk)."""
+    schema = ExtractionOutput.model_json_schema()
+    defs = schema.get("$defs", {})
+    types = {"enum": ontology.entity_names, "type": "string"}
+    if "LLMEntity" in defs:
+        defs["LLMEntity"]["properties"]["type"] = dict(types)
+        defs["LLMEntity"]["required"] = ["name", "type"]
+    if "LLMTriple" in defs:
+        props = defs["LLMTriple"]["properties"]
+        props["relation"] = {"enum": ontology.relation_names, "type": "string"}
+        props["subject_type"] = dict(types)
+        props["object_type"] = dict(types)
+        defs["LLMTriple"]["required"] = ["subject", "subject_type", "relation", "object", "object_type", "evidence"]
+    return schema
+
+
 def describe_ontology(ontology: Ontology) -> tuple[str, str]:
     """The entity-type and relation-type blocks of the extraction prompt."""
     types = []
@@ -164,6 +182,22 @@ class LLMExtractor:
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(chunks)), thread_name_prefix="kgqa-llm") as pool:
             return list(pool.map(run, chunks))
 
+    def extract_many(
+        self, docs: Sequence[Document], chunk_lists: Sequence[Sequence[Chunk]], ontology: Ontology
+    ) -> list[list[Extraction]]:
+        """Several documents at once: all their chunks share one bounded pool (the build pipeline batches)."""
+        jobs = [(doc, chunk) for doc, chunks in zip(docs, chunk_lists, strict=True) for chunk in chunks]
+        sem = _semaphore(self.concurrency)
+
+        def run(job: tuple[Document, Chunk]) -> Extraction:
+            with sem:
+                return self.extract_chunk(job[0], job[1], ontology)
+
+        workers = max(1, min(self.concurrency, len(jobs)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kgqa-llm") as pool:
+            flat = iter(list(pool.map(run, jobs)))
+        return [[next(flat) for _ in chunks] for chunks in chunk_lists]
+
     def extract_chunk(self, doc: Document, chunk: Chunk, ontology: Ontology) -> Extraction:
         entity_block, relation_block = describe_ontology(ontology)
         messages = self.prompt.render(
@@ -171,17 +205,32 @@ class LLMExtractor:
             entity_types=entity_block,
             relation_types=relation_block,
             examples=select_examples(self.prompt, ontology, chunk.text),
+            context=self._context(doc, chunk),
             text=chunk.text,
         )
         try:
             result = complete_structured(
-                self.llm, messages, ExtractionOutput, self.params, prompt=self.prompt.ref, reasks=self.reasks
+                self.llm,
+                messages,
+                ExtractionOutput,
+                self.params,
+                prompt=self.prompt.ref,
+                reasks=self.reasks,
+                json_schema=output_schema(ontology),
             )
         except LLMConfigError:
             raise  # wrong key/model/URL: every chunk would fail the same way; stop with the setting to fix
         except LLMError as exc:
-            log.warning("extraction failed for %s: %s", chunk.id, exc.message)
-            return Extraction(errors=[f"{chunk.id}: extraction failed: {exc.message}"], usage={"failed_chunks": 1})
+            log.info("extraction failed for %s: %s", chunk.id, exc.message)
+            spent = getattr(exc, "completions", [])
+            usage = {
+                "prompt_tokens": sum(c.usage.get("prompt_tokens", 0) for c in spent),
+                "completion_tokens": sum(c.usage.get("completion_tokens", 0) for c in spent),
+                "calls": len(spent),
+                "cache_hits": sum(1 for c in spent if c.cached),
+                "failed_chunks": 1,
+            }
+            return Extraction(errors=[f"{chunk.id}: extraction failed: {exc.message}"], usage=usage)
         extraction = self.validate(result.value, doc, chunk, ontology)
         extraction.usage = {
             **result.usage,
@@ -194,6 +243,20 @@ class LLMExtractor:
                 f"{chunk.id}: repaired after {len(result.errors)} re-ask(s): {result.errors[0].splitlines()[0]}"
             )
         return extraction
+
+    @staticmethod
+    def _context(doc: Document, chunk: Chunk, chars: int = 400) -> str:
+        """The document title and the text just before the chunk, so pronouns at its start can be resolved."""
+        parts = []
+        if doc.title:
+            parts.append(f"Document title: {doc.title}")
+        before = doc.text[max(0, chunk.start - chars) : chunk.start].strip() if chunk.start > 0 else ""
+        if before:
+            cut = before.find(" ") if len(before) >= chars else -1
+            parts.append(
+                f'Preceding text (for resolving pronouns only; extract nothing from it):\n"""\n{before[cut + 1 :]}\n"""'
+            )
+        return "\n".join(parts) + ("\n" if parts else "")
 
     def validate(self, output: ExtractionOutput, doc: Document, chunk: Chunk, ontology: Ontology) -> Extraction:
         """Keep what the ontology and the text support; drop the rest with a reason."""
@@ -208,17 +271,14 @@ class LLMExtractor:
             if etype is None:
                 ex.errors.append(f"{chunk.id}: dropped entity {name!r}: unknown type {ent.type!r}")
                 continue
-            pos = _find(chunk.text, name)
-            if pos < 0:
+            if _find(doc.text[: chunk.end], name) < 0:
                 ex.errors.append(f"{chunk.id}: dropped entity {name!r}: not in the text")
                 continue
             known_types.setdefault(name.lower(), etype)
-            if not any(m.name.lower() == name.lower() for m in ex.mentions):
-                start = chunk.start + pos
-                ex.mentions.append(EntityMention(name, etype, chunk.id, start, start + len(name)))
+            self._mention(ex, chunk, name, etype)
         seen: set[tuple[str, str, str]] = set()
         for triple in output.triples:
-            fact, problem = self._fact(triple, chunk, ontology, known_types, type_by_lower)
+            fact, problem = self._fact(triple, doc, chunk, ontology, known_types, type_by_lower)
             label = f"({triple.subject}, {triple.relation}, {triple.object})"
             if fact is None:
                 ex.errors.append(f"{chunk.id}: dropped triple {label}: {problem}")
@@ -231,16 +291,25 @@ class LLMExtractor:
             seen.add(key)
             fact.doc_id = doc.id
             ex.facts.append(fact)
-            for name, etype in ((fact.subject, fact.subject_type), (fact.object, fact.object_type)):
-                if not any(m.name.lower() == name.lower() for m in ex.mentions):
-                    pos = _find(chunk.text, name)
-                    start = chunk.start + pos
-                    ex.mentions.append(EntityMention(name, etype, chunk.id, start, start + len(name)))
+            self._mention(ex, chunk, fact.subject, fact.subject_type)
+            self._mention(ex, chunk, fact.object, fact.object_type)
         return ex
+
+    @staticmethod
+    def _mention(ex: Extraction, chunk: Chunk, name: str, etype: str | None) -> None:
+        """Record a mention once; offsets only when the name is written in the chunk itself (not just before it)."""
+        if any(m.name.lower() == name.lower() for m in ex.mentions):
+            return
+        pos = _find(chunk.text, name)
+        start = chunk.start + pos if pos >= 0 else None
+        ex.mentions.append(
+            EntityMention(name, etype, chunk.id, start, start + len(name) if start is not None else None)
+        )
 
     def _fact(
         self,
         triple: LLMTriple,
+        doc: Document,
         chunk: Chunk,
         ontology: Ontology,
         known_types: dict[str, str],
@@ -254,8 +323,8 @@ class LLMExtractor:
             return None, f"unknown relation {triple.relation!r} (not in the ontology)"
         if subject.lower() == obj.lower():
             return None, "subject and object are the same"
-        for name in (subject, obj):
-            if _find(chunk.text, name) < 0:
+        for name in (subject, obj):  # in the chunk, or just before it (a pronoun's antecedent)
+            if _find(doc.text[: chunk.end], name) < 0:
                 return None, f"{name!r} does not occur in the text"
 
         def resolve(name: str, given: str | None, allowed: list[str]) -> str | None:

@@ -200,6 +200,7 @@ class TriggerSet:
     role_words: set[str]  # every word of every role noun (cut from names)
     type_nouns: dict[str, str]  # "company" → "Organization"
     noun_words: set[str]  # single-token nouns of the relation nouns (for splitting names)
+    role_types: dict[str, str]  # role noun lemma → the one entity type it describes ("author" → Person)
 
 
 def _strip_aux(words: list[str]) -> list[str]:
@@ -259,7 +260,18 @@ def _compile(ontology: Ontology) -> TriggerSet:
     type_nouns = {n.lower(): et.name for et in ontology.entity_types for n in et.nouns}
     role_words = {w for t in triggers if t.source == "noun" for w in t.words} - set(type_nouns) - set(OF_NAME_HEADS)
     noun_words = {t.words[0] for t in triggers if t.noun and len(t.words) == 1}
-    return TriggerSet(triggers, by_first, role_words, type_nouns, noun_words)
+    # "the author", "the buyer": a subject-role noun of relations whose domain is one type refers to an entity of
+    # that type (used only for definite noun phrases without a complement)
+    role_types: dict[str, str] = {}
+    for t in triggers:
+        rel = ontology.relation(t.relation)
+        if t.source == "noun" and len(t.words) == 1 and rel is not None and len(rel.domain) == 1:
+            if role_types.get(t.lemmas[0], rel.domain[0]) == rel.domain[0]:
+                role_types[t.lemmas[0]] = rel.domain[0]
+            else:
+                role_types[t.lemmas[0]] = ""
+    role_types = {k: v for k, v in role_types.items() if v}
+    return TriggerSet(triggers, by_first, role_words, type_nouns, noun_words, role_types)
 
 
 def compile_triggers(ontology: Ontology) -> TriggerSet:
@@ -355,6 +367,8 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
         and not (len(ent) == 1 and ent[0].tag_ == "NNP" and ent[0].lower_ not in CALENDAR)
         for t in ent
     }
+    # nationality words are not names ("an American born in ...", "Soviet Leningrad")
+    blocked |= {t.i for ent in doc.ents if ent.label_ == "NORP" and len(ent) == 1 for t in ent}
     # 1. quoted titles
     quoted: list[tuple[int, int]] = []
     for m in QUOTE_RE.finditer(doc.text):
@@ -378,6 +392,15 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
                 nxt = doc[j]
                 if _is_name_token(nxt) and j not in blocked and nxt.lower_ not in trig.role_words:
                     j += 1
+                    continue
+                if (  # "English Without Tears": a capitalised function word inside a title
+                    nxt.is_title
+                    and nxt.pos_ in {"ADP", "CCONJ", "DET"}
+                    and j + 1 < n
+                    and _is_name_token(doc[j + 1])
+                    and nxt.lower_ not in {"and", "of", "the"}
+                ):
+                    j += 2
                     continue
                 if (
                     nxt.lower_ in {"of", "&", "for"}
@@ -404,6 +427,18 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
             i = j
         else:
             i += 1
+    # a spaced dash or a colon separates names ("Guild of Cartographers - Winter Newsletter", "Review: X")
+    split_spans = []
+    for s, e, label in spans:
+        cut = s
+        for k in range(s, e):
+            if doc[k].text in {"-", "–", "—", ":", "|", "(", ")"} and (doc[k].whitespace_ or doc[k].text == ":"):
+                if k > cut:
+                    split_spans.append((cut, k, label))
+                cut = k + 1
+        if cut < e:
+            split_spans.append((cut, e, label))
+    spans = split_spans
     cleaned = []
     for s, e, label in spans:
         if label == "WORK_OF_ART" and (s, e) in quoted:
@@ -577,6 +612,9 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
         # a mid-sentence capitalised "The" belongs to the name ("The Salt Ledger")
         if doc[m.start].text == "The" and not doc[m.start].is_sent_start and not ent.name.startswith("The "):
             ent.name = _display_name(doc, m)
+        # a dateline "PORT ILSA" takes the ordinary spelling when one appears
+        if ent.name.isupper() and len(ent.name) > 3 and not m.text.isupper() and len(words) == len(ent.name.split()):
+            ent.name = _display_name(doc, m)
         last_seen[ei] = m.start
         root = doc[m.start : m.end].root
         if root.dep_ in {"nsubj", "nsubjpass"}:
@@ -622,7 +660,9 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
         subj_ents = set()
         for tok in sent:
             if tok.dep_ in {"nsubj", "nsubjpass"}:
-                for t in [tok, *tok.conjuncts]:
+                # "Our president, Selma Arden, founded ...": an apposition of the subject is the subject
+                appos = [c for c in tok.children if c.dep_ == "appos"]
+                for t in [tok, *tok.conjuncts, *appos]:
                     mi = d.tok2mention.get(t.i)
                     if mi is not None:
                         subj_ents.add(d.mentions[mi].entity)
@@ -686,7 +726,7 @@ def _pick_by_noun(d: _Doc, trig: TriggerSet, history, tok) -> int | None:
     if any(c.i in d.tok2mention for c in tok.children) or (tok.i + 1 < len(doc) and tok.i + 1 in d.tok2mention):
         return None  # "the company Nimbus Freight": the name itself is the mention
     low, lemma = tok.lower_, tok.lemma_.lower()
-    want = trig.type_nouns.get(low) or trig.type_nouns.get(lemma)
+    want = trig.type_nouns.get(low) or trig.type_nouns.get(lemma) or trig.role_types.get(lemma)
     clause_subjects: set[int] = set()
     if tok.dep_ in {"dobj", "pobj", "attr"}:
         verb = tok.head.head if tok.dep_ == "pobj" else tok.head
@@ -698,12 +738,19 @@ def _pick_by_noun(d: _Doc, trig: TriggerSet, history, tok) -> int | None:
         if sents_back >= 3:
             break
     best_weak = None
+    if want == "Person":  # "the author" → the latest person that was a subject, else the latest person
+        persons = [(ti, e, s) for ti, e, s in history if ti < tok.i and e not in clause_subjects]
+        persons = [p for p in persons if d.entities[p[1]].type == "Person"]
+        subjects = [p for p in persons if p[2]]
+        return (subjects or persons or [(0, None, False)])[-1][1]
     for ti, ent_i, _s in reversed(history):
         if ti >= tok.i or ent_i in clause_subjects:
             continue
         ent = d.entities[ent_i]
-        last_word = ent.name.split()[-1].lower() if ent.name else ""
-        if last_word in {low, lemma} and ent.type != "Person":
+        # the name's head word: "Harrow Press" → press, "Guild of Cartographers" → guild
+        name_words = ent.name.lower().split()
+        head_word = name_words[name_words.index("of") - 1] if "of" in name_words[1:] else (name_words or [""])[-1]
+        if head_word in {low, lemma} and ent.type != "Person":
             return ent_i
         if want and ent.type == want:
             if ent.strong and ti >= window_start:
@@ -747,17 +794,19 @@ def _pick_person(d: _Doc, history, gender: str, tok) -> int | None:
         verb = tok.head.head if tok.dep_ == "pobj" else tok.head
         bound = {e for st in _subjects(verb) for e in _entities_of_token(d, st)}
         cands = [c for c in cands if c[1] not in bound]
+    if tok.dep_ == "poss" and tok.head.dep_ in {"attr", "appos"}:
+        # "Petra is his daughter", "Petra, his daughter,": his is not Petra
+        holders = _subjects(tok.head.head) if tok.head.dep_ == "attr" else [tok.head.head]
+        bound = {e for st in holders for e in _entities_of_token(d, st)}
+        cands = [c for c in cands if c[1] not in bound]
     if not cands:
         return None
-    # a subject pronoun prefers the latest subject person; others take the latest person
-    if tok.dep_ in {"nsubj", "nsubjpass"}:
-        sent_start = tok.sent.start
-        prev = [c for c in cands if c[2]]
-        in_sent = [c for c in cands if c[0] >= sent_start]
-        if in_sent:
-            return in_sent[-1][1]
-        if prev:
-            return prev[-1][1]
+    # subject and possessive pronouns prefer the latest person that was a subject (centering); object pronouns
+    # take the latest person
+    if tok.dep_ in {"nsubj", "nsubjpass", "poss"}:
+        subjects = [c for c in cands if c[2]]
+        if subjects:
+            return subjects[-1][1]
     return cands[-1][1]
 
 
@@ -816,7 +865,7 @@ def _subjects(tok, depth: int = 0) -> list:
         return []
     if tok.dep_ in {"relcl", "acl"}:
         return [tok.head]
-    if tok.dep_ in {"conj", "xcomp", "advcl", "pcomp", "prep", "ccomp", "dep"}:
+    if tok.dep_ in {"conj", "xcomp", "advcl", "pcomp", "prep", "ccomp", "dep", "acomp"}:
         return _subjects(tok.head, depth + 1)
     return []
 
@@ -908,6 +957,14 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                             and c.pos_ == "NOUN"
                             and (c.dep_ == "dobj" or (c.dep_ == "attr" and c.lemma_.lower() in trig.type_nouns))
                         ]
+                        # ... or on a date in between ("born on May 2, 1908 in Karlsruhe")
+                        hosts += [
+                            x
+                            for c in tok.children
+                            if c.dep_ == "prep"
+                            for x in c.subtree
+                            if x.ent_type_ in {"DATE", "CARDINAL"} and x.i not in d.tok2mention
+                        ]
                         preps = [
                             c
                             for h in hosts
@@ -918,6 +975,21 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                             matches.append((t, [i, preps[0].i]))
                 continue
             matches.append((t, idxs))
+        # "Brisk Harbor, the town where she was born": a locative phrase without its preposition in a where-clause
+        for t in dict.fromkeys(triggers):
+            if t.noun or len(t.words) < 2 or t.words[-1] not in {"in", "at"}:
+                continue
+            if all(w in AUX for w in t.words[:-1]):
+                continue  # "is in" without "in" is just "is"
+            short = Trigger(t.relation, t.words[:-1], t.lemmas[:-1], t.inverse, t.noun, t.source, t.text)
+            idxs = _match_at(doc, i, short, sent.end)
+            if idxs is None or any(k in d.tok2mention for k in idxs):
+                continue
+            verb = _anchor(doc, idxs)
+            if verb.dep_ == "relcl" and any(c.lower_ == "where" for c in verb.children):
+                subj = _subjects(verb)
+                if subj and not any(c.dep_ == "neg" for c in verb.children):
+                    out.append((t, subj, [verb.head], verb))
         if matches:
             longest = max(len(m[1]) for m in matches)
             for t, idxs in matches:
@@ -946,7 +1018,7 @@ def _roles(doc, t: Trigger, idxs: list[int]):
         objs = [o for o in objs if o.i not in idxs]
         return (holders, objs, anchor) if holders and objs else None
     # verbal
-    if last.pos_ == "ADP" and last.i != anchor.i:
+    if last.pos_ == "ADP" and last.i != anchor.i and last.dep_ != "prt":
         subj = _subjects(anchor)
         objs = _pobjs(last)
         if last.lower_ == "by" and not objs:
@@ -1006,11 +1078,20 @@ def _expand(d: _Doc, tokens: list) -> list[int]:
             continue
         found = _entities_of_token(d, tok)
         if not found:
-            # "the startup Tessel Labs": a common noun with a name in apposition / compound
-            for c in tok.children:
-                if c.dep_ in {"appos", "compound", "nmod"} and c.i in d.tok2mention:
-                    found = _entities_of_token(d, c)
-                    break
+            # "the startup Tessel Labs", "two engineers, Ada Pike and Bo Lin": a name after a common noun
+            # (not before it: "the Lowmere imprint" is not Lowmere)
+            named = [c for c in tok.children if c.dep_ in {"appos", "compound", "nmod"}]
+            named = [c for c in named if c.i in d.tok2mention or c.i in d.refs]
+            # a name before the noun counts when it is an organisation/work ("the BBC headquarters"), not a
+            # place or an untyped word ("the Lowmere imprint")
+            named = [
+                c
+                for c in named
+                if c.i > tok.i or any(d.entities[e].type in {"Organization", "Work"} for e in _entities_of_token(d, c))
+            ]
+            if named:
+                stack[0:0] = named[:1]
+                continue
         if not found and tok.pos_ in {"NOUN", "PROPN", "ADJ"}:
             # "X is a publisher headquartered in Y", "X, a memoir written by Y": the noun stands for X
             if tok.dep_ == "appos":
@@ -1248,7 +1329,8 @@ class OfflineExtractor:
                 ent, oth = d.entities[ei], d.entities[other]
                 if oth.type is not None and oth.type not in other_allowed:
                     continue
-                wants = [ent.type] if ent.type in allowed else list(allowed)
+                # a relation with one allowed type demands it; one with several only hints at them
+                wants = list(allowed)
                 for want in wants:
                     w = 1.0 / len(wants)
                     per_sent = votes.setdefault(ei, {}).setdefault(want, {})
@@ -1350,13 +1432,35 @@ def _segments(text: str) -> list[str]:
     return [seg for seg in out if seg]
 
 
+_ENDS = {".", "!", "?", "…", '"', "”", "'", "’", ")", ":", ";"}
+
+
+def _pipe_with_boundaries(nlp, texts: list[str]):
+    """``nlp.pipe`` where no sentence starts right after a token that cannot end one (a comma, a word).
+
+    en_core_web_sm sometimes splits "started by two engineers, Ada Pike and Bo Lin, in ..." after the comma; the
+    parser honours boundaries preset on the tokens, so we forbid those before it runs. The shared pipeline object
+    is not modified.
+    """
+    docs = []
+    for doc in nlp.tokenizer.pipe(texts, batch_size=64):
+        for k in range(1, len(doc)):
+            prev = doc[k - 1]
+            if prev.text not in _ENDS and not prev.is_space and not doc[k].is_space and "\n" not in prev.whitespace_:
+                doc[k].is_sent_start = False
+        docs.append(doc)
+    for _name, proc in nlp.pipeline:
+        docs = list(proc.pipe(docs, batch_size=64)) if hasattr(proc, "pipe") else [proc(doc) for doc in docs]
+    return docs
+
+
 def parse(nlp, texts: list[str]) -> list:
     """spaCy docs whose sentences never cross a paragraph break or a markdown heading; text is unchanged."""
     from spacy.tokens import Doc
 
     segs = [_segments(t) for t in texts]
     flat = [seg for ss in segs for seg in ss]
-    parsed = iter(nlp.pipe(flat, batch_size=64))
+    parsed = iter(_pipe_with_boundaries(nlp, flat))
     out = []
     for text, ss in zip(texts, segs, strict=True):
         docs = [next(parsed) for _ in ss]

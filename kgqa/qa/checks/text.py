@@ -25,6 +25,7 @@ from graphglot.lexer import TokenType
 
 # Words that, outside strings, backticked names and property keys, only ever start a write, an admin command or
 # something else a read-only query never needs. Their presence refuses a query whatever the parser makes of it.
+# (START/STOP DATABASE are left to the parser, which refuses them: `start` and `end` are common variable names.)
 DENY_WORDS = frozenset(
     {
         "CREATE",
@@ -43,8 +44,6 @@ DENY_WORDS = frozenset(
         "DENY",
         "REVOKE",
         "TERMINATE",
-        "START",
-        "STOP",
         "USE",
         "SHOW",
         "TRANSACTIONS",
@@ -57,8 +56,6 @@ DENY_WORDS = frozenset(
         "IMPERSONATE",
         "DEALLOCATE",
         "REALLOCATE",
-        "FINISH",
-        "CSV",
     }
 )
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -115,6 +112,8 @@ def lex(text: str) -> list[Tok]:
         raw_tokens = dialect().tokenize(text)
     except GraphGlotError as exc:
         raise CypherSyntaxError(_first_line(str(exc)), getattr(exc, "start_offset", None)) from None
+    except Exception as exc:  # a lexer bug must refuse the query, never let it through
+        raise CypherSyntaxError(f"graphglot could not tokenize the query ({type(exc).__name__})") from None
     toks = []
     for t in raw_tokens:
         if t.token_type == TokenType.EOF:
@@ -388,6 +387,8 @@ def parse(canonical: Canonical, max_retries: int = 8) -> Parsed:
             raise CypherSyntaxError(_first_line(str(exc))) from None
         except RecursionError:
             raise CypherSyntaxError("query is nested too deeply") from None
+        except Exception as exc:  # a parser bug must refuse the query, never let it through
+            raise CypherSyntaxError(f"graphglot failed on the query ({type(exc).__name__}: {exc})") from None
         statements = [s for s in statements if s is not None]
         if len(statements) != 1:
             raise CypherSyntaxError(f"expected exactly one statement, found {len(statements)}")
