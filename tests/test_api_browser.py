@@ -166,7 +166,7 @@ def test_explorer_search_and_expand(browser, site: str) -> None:
 
 def test_api_docs_work_offline(browser, site: str) -> None:
     page, errors = _page(browser, site, "/docs")
-    page.wait_for_selector(".opblock", timeout=60_000)
+    page.wait_for_selector(".opblock", timeout=120_000)
     text = page.text_content("body")
     for path in ("/v1/ask", "/v1/entities/{entity_id}", "/v1/documents"):
         assert path in text
