@@ -104,7 +104,8 @@ def _page(browser, url: str, path: str = "/"):
             route.abort()
 
     page.route("**/*", guard)
-    page.goto(url + path)
+    page.set_default_timeout(120_000)  # CI machines are shared: be patient, the assertions stay strict
+    page.goto(url + path, wait_until="domcontentloaded")
     return page, errors
 
 
