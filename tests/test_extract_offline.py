@@ -216,3 +216,45 @@ def test_one_extraction_per_chunk_with_provenance(extractor, ontology):
 def test_deterministic(extractor, ontology):
     text = "Ada Pike and Bo Lin founded Tessel Labs. She studied at the Kestrel Institute of Technology."
     assert facts_of(extractor, ontology, text) == facts_of(OfflineExtractor(), ontology, text)
+
+
+def test_where_clause_and_with_phrase(extractor, ontology):
+    facts = facts_of(
+        extractor,
+        ontology,
+        "Dara Voss describes Brisk Harbor, the town where she was born. Bo Lin co-founded Tessel Labs with Ada Pike.",
+    )
+    assert ("Dara Voss", "BORN_IN", "Brisk Harbor") in facts
+    assert {("Bo Lin", "FOUNDED", "Tessel Labs"), ("Ada Pike", "FOUNDED", "Tessel Labs")} <= facts
+
+
+def test_symmetric_relation_with_coordinated_subject(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Rhea Dunn and Oskar Lind married in 2001.")
+    assert ("Oskar Lind", "MARRIED_TO", "Rhea Dunn") in facts
+
+
+def test_descriptor_noun_refers_back(extractor, ontology):
+    facts = facts_of(
+        extractor,
+        ontology,
+        "Greyline Media bought Fenwick Radio, a station based in Brisk Harbor. "
+        "Linus Fenwick is the station's chief executive.",
+    )
+    assert ("Greyline Media", "ACQUIRED", "Fenwick Radio") in facts
+    assert ("Linus Fenwick", "CEO_OF", "Fenwick Radio") in facts
+
+
+def test_first_person_in_an_interview_headed_by_a_name(extractor, ontology):
+    text = "# Five questions for Bo Lin\n\nBo Lin is an engineer.\n\nI was born in Marrow Bay. She lives in Calvar."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Bo Lin", "BORN_IN", "Marrow Bay") in facts
+    assert ("Bo Lin", "LIVES_IN", "Calvar") not in facts  # she is not the speaker
+    # without a first-person pronoun the heading's person is an ordinary topic
+    assert ("Oren Vale", "BORN_IN", "Port Ilsa") in facts_of(
+        extractor, ontology, "# Oren Vale\n\nOren Vale is a founder. He was born in Port Ilsa."
+    )
+
+
+def test_appositive_type_noun_reads_as_is_in(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Visitors love Lowmere, a river city in Veridia.")
+    assert ("Lowmere", "LOCATED_IN", "Veridia") in facts

@@ -201,6 +201,7 @@ class TriggerSet:
     type_nouns: dict[str, str]  # "company" → "Organization"
     noun_words: set[str]  # single-token nouns of the relation nouns (for splitting names)
     role_types: dict[str, str]  # role noun lemma → the one entity type it describes ("author" → Person)
+    symmetric: set[str] = field(default_factory=set)  # symmetric relation names
 
 
 def _strip_aux(words: list[str]) -> list[str]:
@@ -271,7 +272,8 @@ def _compile(ontology: Ontology) -> TriggerSet:
             else:
                 role_types[t.lemmas[0]] = ""
     role_types = {k: v for k, v in role_types.items() if v}
-    return TriggerSet(triggers, by_first, role_words, type_nouns, noun_words, role_types)
+    symmetric = {r.name for r in ontology.relation_types if r.symmetric}
+    return TriggerSet(triggers, by_first, role_words, type_nouns, noun_words, role_types, symmetric)
 
 
 def compile_triggers(ontology: Ontology) -> TriggerSet:
@@ -304,6 +306,7 @@ class _Entity:
     gender: str | None = None
     noun_gender: str | None = None  # from "his sister Lina", "Mr": survives a second resolution pass
     corrected_from: str | None = None
+    descriptors: set[str] = field(default_factory=set)  # "Fenwick Radio, a station ..." → {"station"}
 
 
 @dataclass
@@ -541,6 +544,17 @@ def _type_noun_near(doc, m: _Mention, trig: TriggerSet) -> str | None:
     return None
 
 
+def _descriptor_nouns(doc, m: _Mention) -> set[str]:
+    """Common nouns a name is equated with: 'X, a station based in Y', 'X is a small publisher'."""
+    head = doc[m.start : m.end].root
+    cands = [c for c in head.children if c.dep_ == "appos"]
+    if head.dep_ == "appos":
+        cands.append(head.head)
+    if head.dep_ in {"nsubj", "nsubjpass"} and head.head.lemma_ == "be":
+        cands += [c for c in head.head.children if c.dep_ == "attr"]
+    return {c.lemma_.lower() for c in cands if c.pos_ == "NOUN" and not (m.start <= c.i < m.end)}
+
+
 def _personish(ent: _Entity, words: list[str]) -> bool:
     return ent.type == "Person" or (not ent.strong and 2 <= len(words) <= 4 and "of" not in words)
 
@@ -574,7 +588,11 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
         if m.quoted and has_work:
             strong_t = "Work"
         else:
-            strong_t = _name_type(words, trig, ontology) or _type_noun_near(doc, m, trig)
+            strong_t = _name_type(words, trig, ontology)
+            near = _type_noun_near(doc, m, trig)
+            # "Ruth Amsel is a publisher": a job noun does not make a person's name an organisation
+            if strong_t is None and near is not None and not (m.ner == "PERSON" and near != "Person"):
+                strong_t = near
         if key in by_name:
             ei = by_name[key]
         else:
@@ -615,6 +633,7 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
         # a dateline "PORT ILSA" takes the ordinary spelling when one appears
         if ent.name.isupper() and len(ent.name) > 3 and not m.text.isupper() and len(words) == len(ent.name.split()):
             ent.name = _display_name(doc, m)
+        ent.descriptors |= _descriptor_nouns(doc, m)
         last_seen[ei] = m.start
         root = doc[m.start : m.end].root
         if root.dep_ in {"nsubj", "nsubjpass"}:
@@ -656,6 +675,16 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
     history: list[tuple[int, int, bool]] = []  # (token index, entity, is_subject) in text order
     last_person_group: list[int] = []
     sents = list(doc.sents)
+    # first-person pronouns in a document whose markdown heading names one person ("# Five questions for Bo Lin")
+    speaker = None
+    first_person = any(t.lower_ in {"i", "me", "my"} and t.pos_ == "PRON" for t in doc)
+    if first_person and sents and sents[0].text.lstrip().startswith("#"):
+        persons = {
+            d.mentions[d.tok2mention[t.i]].entity
+            for t in sents[0]
+            if t.i in d.tok2mention and d.entities[d.mentions[d.tok2mention[t.i]].entity].type == "Person"
+        }
+        speaker = persons.pop() if len(persons) == 1 else None
     for sent in sents:
         subj_ents = set()
         for tok in sent:
@@ -679,7 +708,9 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
                     _learn_gender(d, tok, ent_i)
                 continue
             if tok.pos_ == "PRON" and low in PERSON_PRONOUNS:
-                target = _pick_person(d, history, PERSON_PRONOUNS[low], tok)
+                # he/she/his/her never point at the document's first-person speaker
+                visible = [h for h in history if h[1] != speaker]
+                target = _pick_person(d, visible, PERSON_PRONOUNS[low], tok)
                 if target is not None:
                     d.refs[tok.i] = [target]
                     if d.entities[target].gender is None:
@@ -693,8 +724,24 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
                     d.refs[tok.i] = [target]
                     if tok.dep_ in {"nsubj", "nsubjpass"}:
                         history.append((tok.i, target, True))
-            elif low in GROUP_PRONOUNS and tok.pos_ == "PRON" and last_person_group:
-                d.refs[tok.i] = list(last_person_group)
+            elif low in {"i", "me", "my", "myself"} and tok.pos_ == "PRON" and speaker is not None:
+                d.refs[tok.i] = [speaker]
+            elif low in GROUP_PRONOUNS and tok.pos_ == "PRON":
+                # they/their: two or more persons earlier in this sentence, else the two persons of the previous
+                # sentence, else the latest coordinated group of persons
+                def persons(lo: int, hi: int) -> list[int]:
+                    out: list[int] = []
+                    for ti, e, _s in history:
+                        if lo <= ti < hi and d.entities[e].type == "Person" and e not in out:
+                            out.append(e)
+                    return out
+
+                here = persons(sent.start, tok.i)
+                prev_start = next((p.start for p in reversed(sents) if p.start < sent.start), sent.start)
+                before = persons(prev_start, sent.start)
+                group = here if len(here) >= 2 else before if len(before) == 2 else last_person_group
+                if group:
+                    d.refs[tok.i] = list(group)
             elif tok.pos_ == "NOUN" and any(c.lower_ in {"the", "this"} for c in tok.children):
                 target = _pick_by_noun(d, trig, history, tok)
                 if target is not None:
@@ -737,7 +784,7 @@ def _pick_by_noun(d: _Doc, trig: TriggerSet, history, tok) -> int | None:
         window_start = sent.start
         if sents_back >= 3:
             break
-    best_weak = None
+    best_weak = best_strong = best_subject = None
     if want == "Person":  # "the author" → the latest person that was a subject, else the latest person
         persons = [(ti, e, s) for ti, e, s in history if ti < tok.i and e not in clause_subjects]
         persons = [p for p in persons if d.entities[p[1]].type == "Person"]
@@ -750,14 +797,16 @@ def _pick_by_noun(d: _Doc, trig: TriggerSet, history, tok) -> int | None:
         # the name's head word: "Harrow Press" → press, "Guild of Cartographers" → guild
         name_words = ent.name.lower().split()
         head_word = name_words[name_words.index("of") - 1] if "of" in name_words[1:] else (name_words or [""])[-1]
-        if head_word in {low, lemma} and ent.type != "Person":
+        if (head_word in {low, lemma} or lemma in ent.descriptors) and ent.type != "Person":
             return ent_i
         if want and ent.type == want:
-            if ent.strong and ti >= window_start:
-                return ent_i
+            if _s and ent.strong and ti >= tok.sent.start - 80 and best_subject is None:
+                best_subject = ent_i  # "Tessel Labs ... named Ivy Vale ... Vale joined the company"
+            if ent.strong and ti >= window_start and best_strong is None:
+                best_strong = ent_i
             if best_weak is None:
                 best_weak = ent_i
-    return best_weak
+    return best_subject if best_subject is not None else best_strong if best_strong is not None else best_weak
 
 
 def _learn_gender(d: _Doc, tok, ent_i: int) -> None:
@@ -913,7 +962,7 @@ def _noun_objects(noun, preps: set[str], depth: int = 0) -> list:
     for c in noun.children:
         if c.dep_ == "prep" and c.lower_ in preps:
             out += _pobjs(c)
-        elif c.dep_ == "poss" or (c.dep_ == "compound" and c.pos_ == "PROPN"):
+        elif c.dep_ == "poss" or (c.dep_ in {"compound", "nmod"} and c.pos_ == "PROPN"):
             out.append(c)
     if not out and depth < 3:
         # "founder and CEO of X": the object hangs on a coordinated noun
@@ -998,6 +1047,14 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                 res = _roles(doc, t, idxs)
                 if res:
                     out.append((t, res[0], res[1], res[2]))
+                elif t.relation in trig.symmetric:
+                    # "Ada and I got married", "Ada and Bo are siblings": a coordinated subject, no object
+                    anchor = _anchor(doc, idxs)
+                    if any(c.dep_ == "neg" for c in anchor.children):
+                        continue
+                    holders = _holders(anchor) if anchor.pos_ == "NOUN" else _subjects(anchor)
+                    if any(h.conjuncts for h in holders):
+                        out.append((t, holders, [], anchor))
         i += 1
     return out
 
@@ -1035,6 +1092,8 @@ def _roles(doc, t: Trigger, idxs: list[int]):
                 objs = [c for c in verb.head.children if c.dep_ == "nsubjpass"]
         else:
             subj = _subjects(verb)
+            # "Bo Lin co-founded Tessel Labs with Ada Pike": a with-phrase adds a subject
+            subj = subj + [p for c in verb.children if c.dep_ == "prep" and c.lower_ == "with" for p in _pobjs(c)]
             objs = [c for c in verb.children if c.dep_ in {"dobj", "attr", "oprd"}]
             # "the company that Oren founded": the relative pronoun is the object
             if (
@@ -1176,6 +1235,17 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
         core = [w for w in words if w != ","]
         if not core:
             continue
+        # "Lowmere, a river city in Veridia" reads as "Lowmere is in Veridia"
+        between = doc[ae:bs]
+        if (
+            words[0] == ","
+            and "," not in words[1:]
+            and len(between) >= 3
+            and between[-1].pos_ == "ADP"
+            and between[-2].lemma_.lower() in trig.type_nouns
+        ):
+            words = ["is", between[-1].lower_]
+            core = list(words)
         for t in trig.triggers:
             tw = list(t.words)
             forms = [tw, list(t.lemmas)]
@@ -1273,6 +1343,9 @@ class OfflineExtractor:
         for sent_i, sent in enumerate(d.spacy_doc.sents):
             for t, subj_toks, obj_toks, anchor in _dep_candidates(d, trig, sent, sent_i):
                 s_ents, o_ents = _expand(d, subj_toks), _expand(d, obj_toks)
+                if not obj_toks:  # symmetric relation among a coordinated subject
+                    group = s_ents
+                    s_ents, o_ents = group[:1], group[1:2] if len(group) == 2 else []
                 if t.inverse:
                     s_ents, o_ents = o_ents, s_ents
                 via_ref = any(x.i in d.refs for x in [*subj_toks, *obj_toks])
@@ -1319,7 +1392,7 @@ class OfflineExtractor:
 
         # Each candidate votes, per sentence, for the type it needs at each end (when the other end fits or is
         # untyped). A weak type (NER or none) changes when another type has more sentences voting for it.
-        votes: dict[int, dict[str, dict[int, float]]] = {}  # entity → type → sentence → weight
+        votes: dict[int, dict[str, dict[int, float]]] = {}  # entity → type → trigger token → weight
         for c in cands:
             rel = ontology.relation(c.relation)
             if rel is None or c.subj == c.obj:
@@ -1333,8 +1406,9 @@ class OfflineExtractor:
                 wants = list(allowed)
                 for want in wants:
                     w = 1.0 / len(wants)
+                    # alternatives of one trigger (same anchor token) vote once; separate triggers add up
                     per_sent = votes.setdefault(ei, {}).setdefault(want, {})
-                    per_sent[c.sent] = max(per_sent.get(c.sent, 0.0), w)
+                    per_sent[c.token] = max(per_sent.get(c.token, 0.0), w)
         for ei, by_type in sorted(votes.items()):
             ent = d.entities[ei]
             if ent.strong:
