@@ -453,3 +453,31 @@ def test_graph_going_away_mid_build_fails_clearly_and_leaves_no_half_document(tm
         g.close()
     finally:
         server.stop()
+
+
+def test_bulk_fact_writer_merges_evidence_into_existing_relationships(graph) -> None:
+    from kgqa.build.constraints import Evidence, FactRecord
+    from kgqa.build.ontology import load_ontology
+    from kgqa.build.resolve import EntityRecord
+    from kgqa.build.writer import GraphWriter
+
+    writer = GraphWriter(graph, load_ontology())
+    people = [EntityRecord(f"person:p{i}", f"P{i}", "Person", f"p{i}") for i in range(3)]
+    org = EntityRecord("organization:o", "O", "Organization", "o")
+    for stmt, params in writer.entity_statements([*people, org]):
+        graph.write(stmt, params)
+
+    def fact(i: int, key: str, conf: float = 0.5) -> FactRecord:
+        return FactRecord(f"person:p{i}", "WORKS_FOR", "organization:o", [Evidence(key, "d", "d#0", "s", "x", conf)])
+
+    writer.write_facts([fact(0, "d#0/0")])
+    writer.write_facts([fact(0, "d#0/1", 0.9), fact(1, "d#0/2"), fact(2, "d#0/3")], batch_size=2)
+    writer.write_facts([fact(0, "d#0/1", 0.9), fact(1, "d#0/2")])  # nothing new
+    rows = graph.read(
+        "MATCH (p)-[r:WORKS_FOR]->() RETURN p.id AS p, r.evidence_keys AS k, r.confidence AS c ORDER BY p"
+    ).rows
+    assert rows == [
+        {"p": "person:p0", "k": ["d#0/0", "d#0/1"], "c": 0.9},
+        {"p": "person:p1", "k": ["d#0/2"], "c": 0.5},
+        {"p": "person:p2", "k": ["d#0/3"], "c": 0.5},
+    ]

@@ -266,9 +266,14 @@ def process_document(
                     return s.start
         return c.start
 
+    def mention_type(m) -> str | None:
+        if m.type and ontology.entity(m.type):
+            return m.type
+        return known_types.get(m.name)  # an untyped mention typed by a fact about the same name
+
     resolve_mentions: list[Mention] = []
     for m in mentions:
-        t = m.type if m.type and ontology.entity(m.type) else None
+        t = mention_type(m)
         if t is None:
             continue  # untyped mention no fact gave a type to: not an entity we can place
         pos = m.start if m.start is not None else chunk_by_id[m.chunk_id].start
@@ -301,7 +306,7 @@ def process_document(
 
     mention_pairs: list[tuple[str, str]] = []
     for m in mentions:
-        t = m.type if m.type and ontology.entity(m.type) else None
+        t = mention_type(m)
         e = eid(m.name, t) if t else None
         if e:
             mention_pairs.append((m.chunk_id, e))

@@ -150,6 +150,16 @@ SET r.doc_ids = coalesce(r.doc_ids, []) + [i IN add | row.doc_ids[i]],
     r.confidence = reduce(m = 0.0, c IN confidences | CASE WHEN c > m THEN c ELSE m END)
 """
 
+CREATE_FACTS = """
+UNWIND $rows AS row
+MATCH (s:Entity {{id: row.s}})
+MATCH (o:Entity {{id: row.o}})
+MERGE (s)-[r:{rel}]->(o)
+ON CREATE SET r.evidence_keys = row.keys, r.doc_ids = row.doc_ids, r.chunk_ids = row.chunk_ids,
+    r.sentences = row.sentences, r.extractors = row.extractors, r.confidences = row.confidences,
+    r.confidence = row.confidence
+"""
+
 DELETE_ORPHANS = """
 UNWIND $ids AS id
 MATCH (e:Entity {id: id})
@@ -333,9 +343,21 @@ class GraphWriter:
         self.graph.write_together(statements)
 
     def write_facts(self, facts: Sequence[FactRecord], batch_size: int = 1000) -> int:
-        """Bulk fact loading (benchmarks, imports): batched ``UNWIND`` per relation type, one tx per batch."""
+        """Bulk fact loading (imports, benchmarks): batched ``UNWIND`` per relation type, one tx per batch.
+
+        Each batch first runs the plain ``MERGE … ON CREATE SET`` (the cost of a raw ``UNWIND … MERGE``);
+        only when the server reports fewer relationships created than rows — some existed already — does
+        the evidence-merging statement run over the batch (new ones are skipped by their identical keys).
+        Not atomic across the two statements, but idempotent: re-running completes a cut-off batch.
+        """
         written = 0
         for rel, rows in sorted(fact_rows(facts).items()):
-            cypher = MERGE_FACTS.format(rel=_checked(rel, self._relations, "relation type"))
-            written += self.graph.write_batches(cypher, rows, batch_size=batch_size)
+            rel = _checked(rel, self._relations, "relation type")
+            create, merge = CREATE_FACTS.format(rel=rel), MERGE_FACTS.format(rel=rel)
+            for i in range(0, len(rows), batch_size):
+                batch = rows[i : i + batch_size]
+                counters = self.graph.write(create, {"rows": batch})
+                if counters.get("relationships_created", 0) < len(batch):
+                    self.graph.write(merge, {"rows": batch})
+                written += len(batch)
         return written
