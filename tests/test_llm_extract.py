@@ -178,10 +178,13 @@ def test_preceding_text_resolves_pronouns_and_grounds_names(server: ReplayServer
     assert (born.subject, born.object, born.sentence, born.chunk_id) == ("Ada Lovelace", "London", s2.text, "ada.txt#1")
     ada = next(m for m in two.mentions if m.name == "Ada Lovelace")
     assert ada.start is None and ada.chunk_id == "ada.txt#1"  # named only in the context: no offsets
+    # chunks are extracted concurrently: pair each prompt with its chunk by content, not arrival order
     prompts = [r["body"]["messages"][-1]["content"] for r in server.chat_requests]
-    assert "Preceding text" not in prompts[0] and "Document title: Ada" in prompts[1]
+    [p_first] = [p for p in prompts if "Preceding text" not in p]
+    [p_second] = [p for p in prompts if "Preceding text" in p]
+    assert first.text in p_first and "Document title: Ada" in p_second
     assert (
-        'Preceding text (for resolving pronouns only; extract nothing from it):\n"""\nAda Lovelace works' in prompts[1]
+        'Preceding text (for resolving pronouns only; extract nothing from it):\n"""\nAda Lovelace works' in p_second
     )
 
 
