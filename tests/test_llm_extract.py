@@ -183,9 +183,7 @@ def test_preceding_text_resolves_pronouns_and_grounds_names(server: ReplayServer
     [p_first] = [p for p in prompts if "Preceding text" not in p]
     [p_second] = [p for p in prompts if "Preceding text" in p]
     assert first.text in p_first and "Document title: Ada" in p_second
-    assert (
-        'Preceding text (for resolving pronouns only; extract nothing from it):\n"""\nAda Lovelace works' in p_second
-    )
+    assert 'Preceding text (for resolving pronouns only; extract nothing from it):\n"""\nAda Lovelace works' in p_second
 
 
 def test_schema_sent_to_the_server_lists_the_ontology(server: ReplayServer, tmp_path: Path) -> None:
@@ -194,3 +192,16 @@ def test_schema_sent_to_the_server_lists_the_ontology(server: ReplayServer, tmp_
     schema = server.chat_requests[0]["body"]["response_format"]["json_schema"]["schema"]
     triple = schema["$defs"]["LLMTriple"]["properties"]
     assert "WORKS_FOR" in triple["relation"]["enum"] and "Person" in triple["subject_type"]["enum"]
+
+
+def test_wrong_key_stops_the_build_once(graph, tmp_path: Path) -> None:
+    """A wrong key fails every document alike: the build stops with one clear error and writes nothing."""
+    from kgqa.build.pipeline import BuildOptions, run_build
+
+    with ReplayServer(api_key="right") as srv:
+        settings = Settings(_env_file=None, home=tmp_path, llm_base_url=srv.url, llm_api_key="wrong", llm_cache=False)
+        with pytest.raises(LLMConfigError) as info:
+            run_build(graph, [CORPUS], BuildOptions(extractor="openai:replay-model"), settings)
+        assert "KGQA_LLM_API_KEY" in (info.value.hint or "")
+    reset_providers()
+    assert graph.value("MATCH (d:Document) RETURN count(d) AS c") == 0
