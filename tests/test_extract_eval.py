@@ -200,7 +200,8 @@ def test_webnlg_mapping_and_scoring(tmp_path, ontology):
 
 
 def test_held_out_sets_do_not_regress(ontology):
-    """Pooled over the three held-out sets (no longer blind, see data/README.md): 0.75 F1 when written."""
+    """Pooled over the first three held-out sets (no longer blind, see data/README.md): 0.85 F1 (P 0.98, R 0.76)
+    when written; the floor leaves room for small changes."""
     from kgqa.build.extract.offline import OfflineExtractor
 
     extractor = OfflineExtractor()
@@ -215,4 +216,4 @@ def test_held_out_sets_do_not_regress(ontology):
             for t in load_gold(ROOT / "data" / f"{name}_gold.tsv", ontology)
         ]
     score = score_triples(predicted, gold, ontology)
-    assert score.overall.precision >= 0.85 and score.overall.f1 >= 0.70, score.as_dict(details=False)
+    assert score.overall.precision >= 0.90 and score.overall.f1 >= 0.80, score.as_dict(details=False)

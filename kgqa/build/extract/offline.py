@@ -1326,13 +1326,39 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
     out = []
     for tok in sent:
         # "the novel 'X' by Y", "'X' by Y": a by-phrase on a noun (not the agent of a passive verb)
-        if tok.lower_ == "by" and tok.dep_ == "prep" and tok.head.pos_ in {"NOUN", "PROPN"}:
-            head = tok.head
+        head = tok.head
+        if tok.lower_ == "by" and tok.dep_ == "prep" and head.pos_ in {"VERB", "AUX"} and not _is_passive(head):
+            # "praised the novel X by Y": the parser hangs the by-phrase on the verb; take the object just before
+            head = next(
+                (
+                    c
+                    for c in head.children
+                    if c.dep_ == "dobj" and max(x.i for x in c.subtree) + 1 in (tok.i, tok.i - 1)
+                ),
+                head,
+            )
+        if tok.lower_ == "by" and tok.dep_ == "prep" and head.pos_ in {"NOUN", "PROPN"}:
             is_work = head.lemma_.lower() in trig.type_nouns and trig.type_nouns[head.lemma_.lower()] == "Work"
             if not is_work and head.i in d.tok2mention:
                 is_work = d.entities[d.mentions[d.tok2mention[head.i]].entity].type == "Work"
             if is_work:
                 out.append((_BY_AUTHOR, _pobjs(tok), [head], tok))
+        # "Its members include A, B and C", "the founders were A and B", "its employees include A": a plural role
+        # noun as the subject of include/be; the listed names hold the role, the possessor (or of-object) is the
+        # other end
+        if tok.dep_ == "nsubj" and tok.tag_ == "NNS" and tok.head.lemma_.lower() in {"include", "be", "comprise"}:
+            roles = [
+                t
+                for t in trig.by_first.get(tok.lemma_.lower(), [])
+                if t.source == "noun" and len(t.words) == 1 and t.lemmas[0] == tok.lemma_.lower()
+            ]
+            listed = [c for c in tok.head.children if c.dep_ in {"dobj", "attr"}]
+            other = [c for c in tok.children if c.dep_ == "poss"] or [
+                p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c)
+            ]
+            for t in roles[:1]:
+                if listed and other:
+                    out.append((t, listed, other, tok))
         # "Her memoir, 'X'", "his novel 'X'": a possessive before a work noun that names the work
         if tok.pos_ == "NOUN" and trig.type_nouns.get(tok.lemma_.lower()) == "Work":
             poss = [c for c in tok.children if c.dep_ == "poss" and (c.i in d.refs or c.i in d.tok2mention)]
@@ -1340,6 +1366,16 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
             if poss and named:
                 out.append((_POSS_AUTHOR, poss, [tok], tok))
     return out
+
+
+def _recent_couple(d: _Doc, found: list, sent_i: int) -> list[int]:
+    """'the couple': the two people of a MARRIED_TO fact found in this or the previous sentence."""
+    for c in reversed(found):
+        if c.sent < sent_i - 1:
+            break
+        if c.relation == "MARRIED_TO":
+            return [c.subj, c.obj]
+    return []
 
 
 _FRAGMENT_SKIP = {"now", "currently", "also"}
@@ -1479,6 +1515,8 @@ class OfflineExtractor:
                 if _irrealis(anchor):
                     continue
                 s_ents, o_ents = _expand(d, subj_toks), _expand(d, obj_toks)
+                if not s_ents and any(x.lower_ in {"couple", "pair"} for x in subj_toks):
+                    s_ents = _recent_couple(d, out, sent_i)
                 if not obj_toks:  # symmetric relation among a coordinated subject
                     group = s_ents
                     s_ents, o_ents = group[:1], group[1:2] if len(group) == 2 else []
@@ -1547,8 +1585,14 @@ class OfflineExtractor:
                 ent, oth = d.entities[ei], d.entities[other]
                 if oth.type is not None and oth.type not in other_allowed:
                     continue
-                # a relation with one allowed type demands it; one with several only hints at them
+                # a relation with one allowed type demands it; one with several only hints at them. A phrase shared
+                # by several relations ("belongs to": MEMBER_OF, SUBSIDIARY_OF) hints at the types of all of them.
                 wants = list(allowed)
+                for alt in c.options:
+                    alt_rel = ontology.relation(alt)
+                    if alt_rel is not None and alt != c.relation:
+                        alt_types = alt_rel.domain if ei == c.subj else alt_rel.range
+                        wants += [x for x in alt_types if x not in wants]
                 for want in wants:
                     w = 1.0 / len(wants)
                     # alternatives of one trigger (same anchor token) vote once; separate triggers add up
@@ -1568,6 +1612,7 @@ class OfflineExtractor:
                 ent.corrected_from = ent.type or "untyped"
                 ent.type = best
         kept = [c for c in cands if c.subj != c.obj and fits(c)]
+
         # one phrase, several relations that all fit the types ("belongs to": MEMBER_OF or SUBSIDIARY_OF): the
         # relation with the narrower signature wins (Organization → Organization ownership is SUBSIDIARY_OF)
         def width(name: str) -> int:
