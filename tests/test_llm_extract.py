@@ -69,7 +69,7 @@ def test_valid_reply_becomes_grounded_facts(server: ReplayServer, tmp_path: Path
     assert facts == {("Ada Lovelace", "WORKS_FOR", "Acme Corporation"), ("Ada Lovelace", "BORN_IN", "London")}
     born = next(f for f in ex.facts if f.relation == "BORN_IN")
     assert born.sentence == "She was born in London." and born.sentence_index == 1 and born.doc_id == "ada.txt"
-    assert born.extractor == "llm:openai:replay-model" and born.subject_type == "Person"
+    assert born.extractor == "llm:openai:replay-model/extraction@2" and born.subject_type == "Person"
     acme = next(m for m in ex.mentions if m.name == "Acme Corporation")
     assert doc.text[acme.start : acme.end] == "Acme Corporation" and acme.type == "Organization"
     assert ex.errors == [] and ex.usage["calls"] == 1 and ex.usage["prompt_tokens"] > 0
