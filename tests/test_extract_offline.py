@@ -335,3 +335,19 @@ def test_the_couple_is_the_married_pair(extractor, ontology):
     facts = facts_of(extractor, ontology, "Ruth Amsel is married to Jorund Vass; the couple live in Lowmere.")
     assert ("Ruth Amsel", "LIVES_IN", "Lowmere") in facts
     assert ("Jorund Vass", "LIVES_IN", "Lowmere") in facts
+
+
+def test_infobox_table_rows_relate_to_the_header_name(extractor, ontology):
+    text = (
+        "# Orrin Bank\n\n| Orrin Bank | |\n|---|---|\n| Type | Private bank |\n| Headquarters | Port Ilsa |\n"
+        "| Parent | Calder Holdings |\n\nOrrin Bank is a private bank."
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Orrin Bank", "HEADQUARTERED_IN", "Port Ilsa") in facts
+    assert ("Orrin Bank", "SUBSIDIARY_OF", "Calder Holdings") in facts
+
+
+def test_a_name_inside_a_date_span_is_still_a_name(extractor, ontology):
+    facts = facts_of(extractor, ontology, "1998 - Oren Vale and his sister Lina Vale found Nimbus Freight.")
+    assert ("Oren Vale", "FOUNDED", "Nimbus Freight") in facts
+    assert ("Lina Vale", "FOUNDED", "Nimbus Freight") in facts

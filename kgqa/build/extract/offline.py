@@ -342,7 +342,7 @@ def _clean_span(doc, start: int, end: int, trig: TriggerSet) -> tuple[int, int]:
             low in DETS
             or low in HONORIFICS
             or tok.is_punct
-            or (low in trig.role_words and tok.i + 1 < end)
+            or ((low in trig.role_words or low.removesuffix("s") in trig.role_words) and tok.i + 1 < end)
             or tok.tag_ in {"POS", "PRP$"}
         ):
             start += 1
@@ -367,8 +367,9 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
         t.i
         for ent in doc.ents
         if ent.label_ in NER_NOT_NAMES
-        and not (len(ent) == 1 and ent[0].tag_ == "NNP" and ent[0].lower_ not in CALENDAR)
         for t in ent
+        # a proper noun inside a date is still a name ("1998 - Oren Vale and ..." read as one DATE)
+        if not (t.tag_ in {"NNP", "NNPS"} and t.lower_ not in CALENDAR and not t.like_num)
     }
     # nationality words are not names ("an American born in ...", "Soviet Leningrad")
     blocked |= {t.i for ent in doc.ents if ent.label_ == "NORP" and len(ent) == 1 for t in ent}
@@ -1378,6 +1379,54 @@ def _recent_couple(d: _Doc, found: list, sent_i: int) -> list[int]:
     return []
 
 
+def _table_candidates(d: _Doc, trig: TriggerSet) -> list[tuple[Trigger, list[int], list[int], int]]:
+    """Infobox tables ("| Founder | Hedwig Orrin |" under a header row naming the subject): a row whose label is a
+    role noun relates the row's first name to the table's subject."""
+    doc = d.spacy_doc
+    spans = [(doc[m.start].idx, doc[m.end - 1].idx + len(doc[m.end - 1]), m.entity, m.start) for m in d.mentions]
+
+    def names_in(a: int, b: int) -> list[tuple[int, int]]:
+        return [(e, tok) for s, en, e, tok in spans if s >= a and en <= b]
+
+    out = []
+    subject: int | None = None
+    in_table = False
+    pos = 0
+    for line in doc.text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        body = line.strip()
+        if not (body.startswith("|") and body.endswith("|") and len(body) > 1):
+            in_table, subject = False, None
+            continue
+        cells, offs = [], []
+        o = start + line.index("|") + 1
+        for cell in body[1:-1].split("|"):
+            cells.append(cell)
+            offs.append((o, o + len(cell)))
+            o += len(cell) + 1
+        if all(set(c) <= set("-: ") for c in cells):
+            continue  # the |---|---| separator
+        if not in_table:
+            in_table = True
+            header = [n for a, b in offs for n in names_in(a, b)]
+            subject = header[0][0] if header else None
+            continue
+        if subject is None or len(cells) < 2:
+            continue
+        label = [w for w in re.findall(r"[a-z]+(?:-[a-z]+)?", cells[0].lower()) if w not in SKIP_IN_PHRASE]
+        values = names_in(*offs[1])
+        if not label or not values:
+            continue
+        value, tok = values[0]
+        for t in trig.triggers:
+            if not t.noun:
+                continue
+            forms = (list(t.words), list(t.lemmas), [*t.words[:-1], t.words[-1] + "s"])
+            if label in forms:
+                out.append((t, [value], [subject], tok))
+    return out
+
+
 _FRAGMENT_SKIP = {"now", "currently", "also"}
 
 
@@ -1510,7 +1559,15 @@ class OfflineExtractor:
         rel_options: dict[tuple[str, ...], list[str]] = {}
         for t in trig.triggers:
             rel_options.setdefault(t.words, []).append(t.relation)
-        for sent_i, sent in enumerate(d.spacy_doc.sents):
+        sents = list(d.spacy_doc.sents)
+        tok_sent = {tok.i: k for k, sp in enumerate(sents) for tok in sp}
+        for t, s_ents, o_ents, tok_i in _table_candidates(d, trig):
+            if t.inverse:
+                s_ents, o_ents = o_ents, s_ents
+            for s in s_ents:
+                for o in o_ents:
+                    out.append(_Candidate(t.relation, s, o, tok_sent.get(tok_i, 0), tok_i, 0.75, f"table:{t.text}", ()))
+        for sent_i, sent in enumerate(sents):
             for t, subj_toks, obj_toks, anchor in _dep_candidates(d, trig, sent, sent_i):
                 if _irrealis(anchor):
                     continue
