@@ -93,7 +93,7 @@ def test_shipped_gold_files_parse(ontology):
     gold = load_gold(ROOT / "data" / "corpus_gold.tsv", ontology)
     assert len(gold) >= 80
     assert {t.relation for t in gold} == set(ontology.relation_names)
-    for name in ("corpus_heldout", "corpus_heldout2", "corpus_heldout3"):
+    for name in ("corpus_heldout", "corpus_heldout2", "corpus_heldout3", "corpus_heldout4"):
         held = load_gold(ROOT / "data" / f"{name}_gold.tsv", ontology)
         assert len(held) >= 25
         assert (ROOT / "data" / name).is_dir()
@@ -200,12 +200,13 @@ def test_webnlg_mapping_and_scoring(tmp_path, ontology):
 
 
 def test_held_out_sets_do_not_regress(ontology):
-    """Pooled over the three held-out sets (no longer blind, see data/README.md): 0.75 F1 when written."""
+    """Pooled over the four held-out sets (no longer blind, see data/README.md): 0.81 F1 (P 0.96, R 0.70) when
+    written; the floor leaves room for small changes."""
     from kgqa.build.extract.offline import OfflineExtractor
 
     extractor = OfflineExtractor()
     predicted, gold = [], []
-    for name in ("corpus_heldout", "corpus_heldout2", "corpus_heldout3"):
+    for name in ("corpus_heldout", "corpus_heldout2", "corpus_heldout3", "corpus_heldout4"):
         docs = read_documents(ROOT / "data" / name)
         predicted += [
             Triple(t.subject, t.relation, t.object, scope=name) for t in direct_triples(docs, extractor, ontology)
@@ -215,4 +216,4 @@ def test_held_out_sets_do_not_regress(ontology):
             for t in load_gold(ROOT / "data" / f"{name}_gold.tsv", ontology)
         ]
     score = score_triples(predicted, gold, ontology)
-    assert score.overall.precision >= 0.85 and score.overall.f1 >= 0.70, score.as_dict(details=False)
+    assert score.overall.precision >= 0.90 and score.overall.f1 >= 0.78, score.as_dict(details=False)

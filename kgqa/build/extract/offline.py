@@ -342,7 +342,7 @@ def _clean_span(doc, start: int, end: int, trig: TriggerSet) -> tuple[int, int]:
             low in DETS
             or low in HONORIFICS
             or tok.is_punct
-            or (low in trig.role_words and tok.i + 1 < end)
+            or ((low in trig.role_words or low.removesuffix("s") in trig.role_words) and tok.i + 1 < end)
             or tok.tag_ in {"POS", "PRP$"}
         ):
             start += 1
@@ -367,8 +367,9 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
         t.i
         for ent in doc.ents
         if ent.label_ in NER_NOT_NAMES
-        and not (len(ent) == 1 and ent[0].tag_ == "NNP" and ent[0].lower_ not in CALENDAR)
         for t in ent
+        # a proper noun inside a date is still a name ("1998 - Oren Vale and ..." read as one DATE)
+        if not (t.tag_ in {"NNP", "NNPS"} and t.lower_ not in CALENDAR and not t.like_num)
     }
     # nationality words are not names ("an American born in ...", "Soviet Leningrad")
     blocked |= {t.i for ent in doc.ents if ent.label_ == "NORP" and len(ent) == 1 for t in ent}
@@ -994,7 +995,9 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
             idxs = _match_at(doc, i, t, sent.end)
             if idxs is None or any(k in d.tok2mention for k in idxs):
                 # loose verb + preposition: "studied law at X"
-                if idxs is None and not t.noun and len(t.words) == 2 and tok.pos_ in {"VERB", "AUX"}:
+                # ... also with a particle: "came out this spring from X"
+                particle = len(t.words) == 3 and any(c.dep_ == "prt" and c.lower_ == t.words[1] for c in tok.children)
+                if idxs is None and not t.noun and (len(t.words) == 2 or particle) and tok.pos_ in {"VERB", "AUX"}:
                     forms = _tok_forms(tok)
                     if t.words[0] in forms or t.lemmas[0] in forms:
                         # the preposition may hang on a common-noun object ("studied economics at X") or on a
@@ -1018,9 +1021,9 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                             c
                             for h in hosts
                             for c in h.children
-                            if c.lower_ == t.words[1] and c.dep_ in {"prep", "agent"}
+                            if c.lower_ == t.words[-1] and c.dep_ in {"prep", "agent"}
                         ]
-                        if preps and (t.words[1] != "by" or _is_passive(tok)):
+                        if preps and (t.words[-1] != "by" or _is_passive(tok)):
                             matches.append((t, [i, preps[0].i]))
                 continue
             matches.append((t, idxs))
@@ -1057,6 +1060,35 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                         out.append((t, holders, [], anchor))
         i += 1
     return out
+
+
+MODALS = {"will", "would", "might", "may", "could", "should", "shall", "'ll", "wo"}
+# "will stay on as head of X" still states the present
+CONTINUING = {"stay", "remain", "continue", "keep"}
+# "plans to join X", "hopes to buy X": the fact is not (yet) true
+INTENT_VERBS = {"plan", "intend", "hope", "expect", "want", "aim", "agree", "promise", "wish", "propose", "seek"}
+
+
+def _irrealis(tok) -> bool:
+    """True when the trigger sits in a future, hypothetical, intended or negated clause."""
+    cur = tok
+    for _ in range(5):
+        if any(c.dep_ == "neg" for c in cur.children) and cur.i != tok.i:
+            return True
+        if cur.pos_ in {"VERB", "AUX"}:
+            modal = any(c.dep_ == "aux" and c.lower_ in MODALS for c in cur.children)
+            if modal and cur.lemma_.lower() not in CONTINUING:
+                return True
+            if cur.dep_ == "xcomp" and cur.head.lemma_.lower() in INTENT_VERBS:
+                return True
+            if cur.dep_ not in {"xcomp", "conj"}:
+                return False
+        elif cur.dep_ not in {"attr", "pobj", "prep", "oprd", "dobj", "compound"}:
+            return False
+        if cur.head is cur:
+            return False
+        cur = cur.head
+    return False
 
 
 def _roles(doc, t: Trigger, idxs: list[int]):
@@ -1232,6 +1264,8 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
         words = _lex_norm(doc[ae:bs])
         if not words or len(words) > 8:
             continue
+        if any(w in MODALS or w in {"not", "never", "n't"} for w in words):
+            continue  # "A will join B", "A never worked for B"
         core = [w for w in words if w != ","]
         if not core:
             continue
@@ -1278,6 +1312,191 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
                 s_ents, o_ents = bents, aents
             out.append((t, s_ents, o_ents, ae))
     return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Constructions that no single ontology phrase covers
+# ----------------------------------------------------------------------------------------------------------
+
+_BY_AUTHOR = Trigger("AUTHOR_OF", ("by",), ("by",), False, False, "construction", "<work> by <person>")
+_POSS_AUTHOR = Trigger("AUTHOR_OF", (), (), False, False, "construction", "<her> <work noun>, <work>")
+
+
+def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
+    """(trigger, subject tokens, object tokens, anchor): "the novel X by Y", "X by Y", "her memoir, X"."""
+    out = []
+    for tok in sent:
+        # "the novel 'X' by Y", "'X' by Y": a by-phrase on a noun (not the agent of a passive verb)
+        head = tok.head
+        if tok.lower_ == "by" and tok.dep_ == "prep" and head.pos_ in {"VERB", "AUX"} and not _is_passive(head):
+            # "praised the novel X by Y": the parser hangs the by-phrase on the verb; take the object just before
+            head = next(
+                (
+                    c
+                    for c in head.children
+                    if c.dep_ == "dobj" and max(x.i for x in c.subtree) + 1 in (tok.i, tok.i - 1)
+                ),
+                head,
+            )
+        if tok.lower_ == "by" and tok.dep_ == "prep" and head.pos_ in {"NOUN", "PROPN"}:
+            is_work = head.lemma_.lower() in trig.type_nouns and trig.type_nouns[head.lemma_.lower()] == "Work"
+            if not is_work and head.i in d.tok2mention:
+                is_work = d.entities[d.mentions[d.tok2mention[head.i]].entity].type == "Work"
+            if is_work:
+                out.append((_BY_AUTHOR, _pobjs(tok), [head], tok))
+        # "Its members include A, B and C", "the founders were A and B", "its employees include A": a plural role
+        # noun as the subject of include/be; the listed names hold the role, the possessor (or of-object) is the
+        # other end
+        if tok.dep_ == "nsubj" and tok.tag_ == "NNS" and tok.head.lemma_.lower() in {"include", "be", "comprise"}:
+            roles = [
+                t
+                for t in trig.by_first.get(tok.lemma_.lower(), [])
+                if t.source == "noun" and len(t.words) == 1 and t.lemmas[0] == tok.lemma_.lower()
+            ]
+            listed = [c for c in tok.head.children if c.dep_ in {"dobj", "attr"}]
+            other = [c for c in tok.children if c.dep_ == "poss"] or [
+                p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c)
+            ]
+            for t in roles[:1]:
+                if listed and other:
+                    out.append((t, listed, other, tok))
+        # "Her memoir, 'X'", "his novel 'X'": a possessive before a work noun that names the work
+        if tok.pos_ == "NOUN" and trig.type_nouns.get(tok.lemma_.lower()) == "Work":
+            poss = [c for c in tok.children if c.dep_ == "poss" and (c.i in d.refs or c.i in d.tok2mention)]
+            named = [c for c in tok.children if c.dep_ in {"appos", "compound", "nmod"} and c.i in d.tok2mention]
+            if poss and named:
+                out.append((_POSS_AUTHOR, poss, [tok], tok))
+    return out
+
+
+def _recent_couple(d: _Doc, found: list, sent_i: int) -> list[int]:
+    """'the couple': the two people of a MARRIED_TO fact found in this or the previous sentence."""
+    for c in reversed(found):
+        if c.sent < sent_i - 1:
+            break
+        if c.relation == "MARRIED_TO":
+            return [c.subj, c.obj]
+    return []
+
+
+def _table_candidates(d: _Doc, trig: TriggerSet) -> list[tuple[Trigger, list[int], list[int], int]]:
+    """Infobox tables ("| Founder | Hedwig Orrin |" under a header row naming the subject): a row whose label is a
+    role noun relates the row's first name to the table's subject."""
+    doc = d.spacy_doc
+    spans = [(doc[m.start].idx, doc[m.end - 1].idx + len(doc[m.end - 1]), m.entity, m.start) for m in d.mentions]
+
+    def names_in(a: int, b: int) -> list[tuple[int, int]]:
+        return [(e, tok) for s, en, e, tok in spans if s >= a and en <= b]
+
+    out = []
+    subject: int | None = None
+    in_table = False
+    pos = 0
+    for line in doc.text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        body = line.strip()
+        if not (body.startswith("|") and body.endswith("|") and len(body) > 1):
+            in_table, subject = False, None
+            continue
+        cells, offs = [], []
+        o = start + line.index("|") + 1
+        for cell in body[1:-1].split("|"):
+            cells.append(cell)
+            offs.append((o, o + len(cell)))
+            o += len(cell) + 1
+        if all(set(c) <= set("-: ") for c in cells):
+            continue  # the |---|---| separator
+        if not in_table:
+            in_table = True
+            header = [n for a, b in offs for n in names_in(a, b)]
+            subject = header[0][0] if header else None
+            continue
+        if subject is None or len(cells) < 2:
+            continue
+        label = [w for w in re.findall(r"[a-z]+(?:-[a-z]+)?", cells[0].lower()) if w not in SKIP_IN_PHRASE]
+        values = names_in(*offs[1])
+        if not label or not values:
+            continue
+        value, tok = values[0]
+        for t in trig.triggers:
+            if not t.noun:
+                continue
+            forms = (list(t.words), list(t.lemmas), [*t.words[:-1], t.words[-1] + "s"])
+            if label in forms:
+                out.append((t, [value], [subject], tok))
+    return out
+
+
+_FRAGMENT_SKIP = {"now", "currently", "also"}
+
+
+def _fragment_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list[int], list[int], int]]:
+    """Verbless list/infobox fragments whose subject is the line's first name:
+    "Calder Logistics - freight. Headquarters: Calvar. Chief executive: Mara Quill. Owner of Harrow Press."."""
+    doc = d.spacy_doc
+    first = next((t for t in sent if not t.is_punct and not t.is_space), None)
+    if first is None:
+        return []
+    j = first.i
+    if first.i in d.tok2mention:
+        # a capitalised role word taken for a name ("Owner of X.") is still the fragment's first word
+        m0 = d.mentions[d.tok2mention[first.i]]
+        if d.entities[m0.entity].type is not None or first.lower_ not in trig.by_first or m0.end - m0.start > 1:
+            return []
+        j = m0.end
+    line_start = doc.text.rfind("\n", 0, sent.start_char) + 1
+    head = None
+    for m in d.mentions:
+        if doc[m.start].idx >= line_start and m.end <= sent.start:
+            head = m.entity
+            break
+    if head is None:
+        return []
+    # the words up to the first name, then one group of names, then only punctuation to the end
+    while j < sent.end and j not in d.tok2mention:
+        j += 1
+    if j >= sent.end:
+        return []
+    lead = [w for w in _lex_norm(doc[first.i : j]) if w not in _FRAGMENT_SKIP]
+    if lead and lead[-1] == ":":
+        lead = lead[:-1]
+    if not lead or any(t.pos_ in {"VERB", "AUX"} and t.tag_ not in {"VBN"} for t in doc[first.i : j]):
+        return []
+    objs: list[int] = []
+    k = j
+    while k < sent.end:
+        mi = d.tok2mention.get(k)
+        if mi is not None:
+            e = d.mentions[mi].entity
+            if e not in objs:
+                objs.append(e)
+            k = d.mentions[mi].end
+        elif doc[k].lower_ in {",", "and", "&"}:
+            k += 1
+        else:
+            break
+    if any(not t.is_punct and not t.is_space for t in doc[k : sent.end]):
+        return []
+    out = []
+    for t in trig.triggers:
+        for f in (list(t.words), list(t.lemmas)):
+            if t.noun:
+                # "Owner of X" (the line's name holds the role); "Chief executive: X" (X holds it)
+                if lead in ([*f, "of"], [*f, "at"]):
+                    out.append((t, [head], objs, first.i))
+                elif lead in (f, [*f[:-1], f[-1] + "s"]):
+                    out.append((t, objs, [head], first.i))
+            elif lead == f:
+                out.append((t, [head], objs, first.i))
+        # one form is enough
+    seen = set()
+    uniq = []
+    for x in out:
+        key = (x[0].relation, x[0].inverse, tuple(x[1]), tuple(x[2]))
+        if key not in seen:
+            seen.add(key)
+            uniq.append(x)
+    return uniq
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -1340,9 +1559,21 @@ class OfflineExtractor:
         rel_options: dict[tuple[str, ...], list[str]] = {}
         for t in trig.triggers:
             rel_options.setdefault(t.words, []).append(t.relation)
-        for sent_i, sent in enumerate(d.spacy_doc.sents):
+        sents = list(d.spacy_doc.sents)
+        tok_sent = {tok.i: k for k, sp in enumerate(sents) for tok in sp}
+        for t, s_ents, o_ents, tok_i in _table_candidates(d, trig):
+            if t.inverse:
+                s_ents, o_ents = o_ents, s_ents
+            for s in s_ents:
+                for o in o_ents:
+                    out.append(_Candidate(t.relation, s, o, tok_sent.get(tok_i, 0), tok_i, 0.75, f"table:{t.text}", ()))
+        for sent_i, sent in enumerate(sents):
             for t, subj_toks, obj_toks, anchor in _dep_candidates(d, trig, sent, sent_i):
+                if _irrealis(anchor):
+                    continue
                 s_ents, o_ents = _expand(d, subj_toks), _expand(d, obj_toks)
+                if not s_ents and any(x.lower_ in {"couple", "pair"} for x in subj_toks):
+                    s_ents = _recent_couple(d, out, sent_i)
                 if not obj_toks:  # symmetric relation among a coordinated subject
                     group = s_ents
                     s_ents, o_ents = group[:1], group[1:2] if len(group) == 2 else []
@@ -1363,7 +1594,16 @@ class OfflineExtractor:
                                 tuple(rel_options.get(t.words, [])),
                             )
                         )
-            for t, s_ents, o_ents, tok_i in _lex_candidates(d, trig, sent):
+            for t, subj_toks, obj_toks, anchor in _construction_candidates(d, trig, sent):
+                if _irrealis(anchor):
+                    continue
+                s_ents, o_ents = _expand(d, subj_toks), _expand(d, obj_toks)
+                for s in s_ents:
+                    for o in o_ents:
+                        out.append(_Candidate(t.relation, s, o, sent_i, anchor.i, 0.75, f"con:{t.text}", ()))
+            for t, s_ents, o_ents, tok_i in _lex_candidates(d, trig, sent) + _fragment_candidates(d, trig, sent):
+                if _irrealis(d.spacy_doc[tok_i]):
+                    continue
                 if t.inverse:
                     s_ents, o_ents = o_ents, s_ents
                 for s in s_ents:
@@ -1402,8 +1642,14 @@ class OfflineExtractor:
                 ent, oth = d.entities[ei], d.entities[other]
                 if oth.type is not None and oth.type not in other_allowed:
                     continue
-                # a relation with one allowed type demands it; one with several only hints at them
+                # a relation with one allowed type demands it; one with several only hints at them. A phrase shared
+                # by several relations ("belongs to": MEMBER_OF, SUBSIDIARY_OF) hints at the types of all of them.
                 wants = list(allowed)
+                for alt in c.options:
+                    alt_rel = ontology.relation(alt)
+                    if alt_rel is not None and alt != c.relation:
+                        alt_types = alt_rel.domain if ei == c.subj else alt_rel.range
+                        wants += [x for x in alt_types if x not in wants]
                 for want in wants:
                     w = 1.0 / len(wants)
                     # alternatives of one trigger (same anchor token) vote once; separate triggers add up
@@ -1422,7 +1668,26 @@ class OfflineExtractor:
                 d.corrections.append(msg)
                 ent.corrected_from = ent.type or "untyped"
                 ent.type = best
-        return [c for c in cands if c.subj != c.obj and fits(c)]
+        kept = [c for c in cands if c.subj != c.obj and fits(c)]
+
+        # one phrase, several relations that all fit the types ("belongs to": MEMBER_OF or SUBSIDIARY_OF): the
+        # relation with the narrower signature wins (Organization → Organization ownership is SUBSIDIARY_OF)
+        def width(name: str) -> int:
+            rel = ontology.relation(name)
+            return len(rel.domain) + len(rel.range) if rel is not None else 99
+
+        by_slot: dict[tuple, list[_Candidate]] = {}
+        for c in kept:
+            by_slot.setdefault((c.subj, c.obj, c.token), []).append(c)
+        out = []
+        for c in kept:
+            rivals = [
+                x for x in by_slot[(c.subj, c.obj, c.token)] if x.relation != c.relation and x.relation in c.options
+            ]
+            if any(width(x.relation) < width(c.relation) for x in rivals):
+                continue
+            out.append(c)
+        return out
 
     def _package(self, doc: Document, d: _Doc, cands: list[_Candidate], chunks: list[Chunk], ontology: Ontology):
         sdoc = d.spacy_doc
