@@ -80,6 +80,78 @@ def baseline_import(graph: Graph, kb: Path, batch: int = 5000) -> int:
     return triples
 
 
+def synthetic_facts(entities: int, facts: int, seed: int = 0):
+    """Extracted-looking entities (Person/Organization) and facts with one or two evidence sentences each."""
+    import random
+
+    from kgqa.build.constraints import Evidence, FactRecord
+    from kgqa.build.resolve import EntityRecord
+
+    rng = random.Random(seed)
+    people = [EntityRecord(f"person:p{i}", f"Person {i}", "Person", f"person {i}") for i in range(entities // 2)]
+    orgs = [EntityRecord(f"organization:o{i}", f"Org {i}", "Organization", f"org {i}") for i in range(entities // 2)]
+    records = []
+    for i in range(facts):
+        a, b = rng.choice(people), rng.choice(orgs)
+        relation = rng.choice(["WORKS_FOR", "CEO_OF", "FOUNDED", "MEMBER_OF"])
+        evidence = [
+            Evidence(
+                f"doc{i % 500}#0/{j}",
+                f"doc{i % 500}",
+                f"doc{i % 500}#0",
+                f"{a.name} {relation} {b.name}.",
+                "rules",
+                0.9,
+            )
+            for j in range(1 + i % 2)
+        ]
+        records.append(FactRecord(a.id, relation, b.id, evidence))
+    return people + orgs, records
+
+
+def writer_import(graph: Graph, entities, facts) -> int:
+    from kgqa.build.ontology import load_ontology
+    from kgqa.build.writer import GraphWriter
+
+    ensure_constraints(graph)
+    writer = GraphWriter(graph, load_ontology())
+    for cypher, params in writer.entity_statements(entities):
+        graph.write_batches(cypher, params["rows"], batch_size=1000)
+    writer.write_facts(facts, batch_size=1000)
+    return len(facts)
+
+
+def writer_baseline(graph: Graph, entities, facts) -> int:
+    """The same entities and facts as plain batched UNWIND + MERGE with the driver."""
+    from kgqa.build.writer import fact_rows
+
+    ensure_constraints(graph)
+
+    def send(cypher: str, rows: list[dict[str, Any]]) -> None:
+        with graph.driver.session(database=graph.database) as session:
+            for i in range(0, len(rows), 1000):
+                session.execute_write(lambda tx, chunk=rows[i : i + 1000]: tx.run(cypher, rows=chunk).consume())
+
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for e in entities:
+        by_type.setdefault(e.type, []).append({"id": e.id, "name": e.name, "norm": e.norm, "aliases": e.aliases})
+    for label, rows in sorted(by_type.items()):
+        send(
+            f"UNWIND $rows AS row MERGE (e:Entity:{label} {{id: row.id}}) "
+            "SET e.name = row.name, e.norm = row.norm, e.aliases = row.aliases",
+            rows,
+        )
+    for rel, rows in sorted(fact_rows(facts).items()):
+        send(
+            "UNWIND $rows AS row MATCH (a:Entity {id: row.s}) MATCH (b:Entity {id: row.o}) "
+            f"MERGE (a)-[r:{rel}]->(b) SET r.evidence_keys = row.keys, r.doc_ids = row.doc_ids, "
+            "r.chunk_ids = row.chunk_ids, r.sentences = row.sentences, r.extractors = row.extractors, "
+            "r.confidences = row.confidences",
+            rows,
+        )
+    return len(facts)
+
+
 def timed(fn, *args) -> tuple[float, int, float]:
     tracemalloc.start()
     start = time.perf_counter()
@@ -96,7 +168,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=None, help="use only the first N lines")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--home", type=Path, default=None)
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--writer-facts", type=int, default=20000, help="synthetic facts for the writer (0: skip)")
     args = parser.parse_args()
 
     kb = args.kb
@@ -113,14 +185,24 @@ def main() -> None:
     settings = Settings(_env_file=None, home=args.home or tmp / "home", graph_uri=None)
     graph = Graph.connect(settings)
     runs: dict[str, list[dict[str, float]]] = {"kgqa import triples": [], "baseline UNWIND MERGE": []}
+    entities, facts = (
+        synthetic_facts(max(2, args.writer_facts // 4), args.writer_facts) if args.writer_facts else ([], [])
+    )
+    if facts:
+        runs["graph writer (synthetic facts)"] = []
+        runs["writer baseline UNWIND MERGE"] = []
     try:
         for round_ in range(args.repeat + 1):  # round 0 warms the server's JIT up and is not counted
             for name in runs:
                 graph.clear()
                 if name == "kgqa import triples":
                     seconds, triples, peak = timed(lambda: import_triples(graph, kb, "pipe").triples)
-                else:
+                elif name == "baseline UNWIND MERGE":
                     seconds, triples, peak = timed(baseline_import, graph, kb)
+                elif name.startswith("graph writer"):
+                    seconds, triples, peak = timed(writer_import, graph, entities, facts)
+                else:
+                    seconds, triples, peak = timed(writer_baseline, graph, entities, facts)
                 run = {
                     "seconds": round(seconds, 2),
                     "triples_per_second": round(triples / seconds),
@@ -136,16 +218,20 @@ def main() -> None:
             from kgqa.graph.embedded import EmbeddedServer
 
             EmbeddedServer(settings.home).stop()
-    ours = statistics.median(r["seconds"] for r in runs["kgqa import triples"])
-    base = statistics.median(r["seconds"] for r in runs["baseline UNWIND MERGE"])
+    median = {name: statistics.median(r["seconds"] for r in rs) for name, rs in runs.items()}
     result = {
         "kb": str(args.kb),
         "lines": args.lines,
         "repeat": args.repeat,
+        "writer_facts": args.writer_facts,
         "runs": runs,
-        "median_seconds": {"kgqa import triples": ours, "baseline UNWIND MERGE": base},
-        "ratio_ours_over_baseline": round(ours / base, 3),
+        "median_seconds": median,
+        "ratio_import_over_baseline": round(median["kgqa import triples"] / median["baseline UNWIND MERGE"], 3),
     }
+    if facts:
+        result["ratio_writer_over_baseline"] = round(
+            median["graph writer (synthetic facts)"] / median["writer baseline UNWIND MERGE"], 3
+        )
     print(json.dumps(result, indent=2))
 
 

@@ -11,7 +11,8 @@ Scenarios live in ``tests/data/llm_replays/*.json`` (checked in order of file na
 The server speaks ``POST /v1/chat/completions`` and ``GET /v1/models``; it records every request (``requests``)
 so tests can count HTTP calls (e.g. zero on a fully cached second run). Options: ``api_key`` (wrong/missing
 key → the recorded 401), ``json_schema`` (False → 400 "response_format json_schema not supported", like servers
-without structured output), ``models`` (others → the recorded 404 model_not_found).
+without structured output), ``models`` (others → the recorded 404 model_not_found), ``latency`` (seconds added
+to every reply, to stand in for generation time in benchmarks).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class ReplayServer:
         api_key: str | None = None,
         json_schema: bool = True,
         models: tuple[str, ...] = ("replay-model", "replay-small"),
+        latency: float = 0.0,
     ) -> None:
         self.scenarios = [
             json.loads(p.read_text(encoding="utf-8")) | {"file": p.name} for p in sorted(replay_dir.glob("*.json"))
@@ -44,6 +46,7 @@ class ReplayServer:
         self.api_key = api_key
         self.json_schema = json_schema
         self.models = set(models)
+        self.latency = latency  # extra seconds before every reply (benchmarks: a model's generation time)
         self.requests: list[dict[str, Any]] = []
         self.counters: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -82,13 +85,15 @@ class ReplayServer:
                     return
                 path = self.path.split("?", 1)[0].rstrip("/")
                 with server._lock:
-                    server.requests.append({"path": path, "body": body, "auth": self.headers.get("Authorization")})
+                    server.requests.append(
+                        {"path": path, "body": body, "auth": self.headers.get("Authorization"), "t": time.monotonic()}
+                    )
                 if path != "/v1/chat/completions":
                     self._send(404, "404 page not found")
                     return
                 status, payload, headers, delay = server.respond(body, self.headers.get("Authorization"))
-                if delay:
-                    time.sleep(delay)
+                if delay or server.latency:
+                    time.sleep(delay + server.latency)
                 self._send(status, payload, headers)
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -104,7 +104,8 @@ def _page(browser, url: str, path: str = "/"):
             route.abort()
 
     page.route("**/*", guard)
-    page.goto(url + path)
+    page.set_default_timeout(120_000)  # CI machines are shared: be patient, the assertions stay strict
+    page.goto(url + path, wait_until="domcontentloaded")
     return page, errors
 
 
@@ -116,6 +117,7 @@ def test_explorer_ask(browser, site: str, tmp_path: Path) -> None:
     page.wait_for_function("document.body.dataset.answered", timeout=120_000)
     assert page.evaluate("document.body.dataset.answered") == "true", page.text_content("#status")
     assert "London" in page.text_content("#answer")
+    assert "Ada Lovelace" in page.text_content("#linked")
     assert "HEADQUARTERED_IN" in page.text_content("#cypher")
     assert page.locator("#checks li").count() > 0
     assert "Acme Corp is headquartered in London." in page.text_content("#evidence")
@@ -165,7 +167,7 @@ def test_explorer_search_and_expand(browser, site: str) -> None:
 
 def test_api_docs_work_offline(browser, site: str) -> None:
     page, errors = _page(browser, site, "/docs")
-    page.wait_for_selector(".opblock", timeout=60_000)
+    page.wait_for_selector(".opblock", timeout=120_000)
     text = page.text_content("body")
     for path in ("/v1/ask", "/v1/entities/{entity_id}", "/v1/documents"):
         assert path in text

@@ -135,6 +135,11 @@ def test_bad_input_is_problem_json(client: httpx.Client, seeded: Graph) -> None:
     llm = assert_problem(client.post("/v1/ask", json={"question": "hi", "options": {"llm": "transformers:/etc"}}), 422)
     assert "offline" in llm["hint"]
     assert_problem(client.post("/v1/documents", content=b"hello", headers={"content-type": "text/plain"}), 415)
+    deep = b"[" * 200_000 + b"]" * 200_000  # nesting that blows the JSON parser's recursion limit
+    for path in ("/v1/ask", "/v1/cypher", "/v1/documents"):
+        assert_problem(client.post(path, content=deep, headers={"content-type": "application/json"}), 400)
+    assert client.get("/v1/entities", params={"q": "\x00\uffff"}).json()["entities"] == []
+    assert_problem(client.get("/v1/entities/%00%FF"), 404)
 
 
 def test_oversized_bodies_are_413(client: httpx.Client, seeded: Graph) -> None:

@@ -70,5 +70,6 @@ def test_schemathesis_finds_no_server_errors(settings: Settings, graph: Graph, t
         ]
         proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=400)
     output = proc.stdout + proc.stderr
+    print(output[-1500:])  # the schemathesis summary (shown with pytest -s or -rA)
     assert proc.returncode == 0, output[-6000:]
     assert "generated" in output

@@ -32,8 +32,11 @@ def names(res: AskResult) -> list[str]:
         ("Who works for Acme Corp?", ["Charles Babbage", "Mary Somerville"]),
         ("Where does Charles Babbage work?", ["Acme Corp"]),
         ("Which company did Globex acquire?", ["Initech"]),
+        ("Which company was Initech acquired by?", ["Globex"]),
+        ("By which company was Initech acquired?", ["Globex"]),
         ("Who was educated at the University of Cambridge?", ["Ada Lovelace", "Alan Turing"]),
         ("Where is Globex headquartered?", ["Springfield"]),
+        ("Which country is London in?", ["England"]),
         ("What did Ada Lovelace write?", ["Notes on the Analytical Engine"]),
         # symmetric relations stored once: both directions answer
         ("Who is Ada Lovelace married to?", ["William King"]),
@@ -88,6 +91,8 @@ def test_how_many_counts(world: Graph) -> None:
         "Who founded Acme?",
         "When was Ada Lovelace born?",  # the graph holds places, not dates
         "Why did Globex acquire Initech?",
+        # active voice asks for what Initech bought, not who bought Initech: never the inverse reading
+        "Which company did Initech acquire?",
     ],
 )
 def test_unanswerable_abstains(world: Graph, question: str) -> None:
@@ -144,3 +149,45 @@ def test_pipeline_never_writes(world: Graph) -> None:
     for q in ["Who is the CEO of Acme?", "Who is the CEO of Initech?", "How many people work for Acme?"]:
         ask(q, world)
     assert fingerprint(world) == before
+
+
+CEO_CYPHER = (
+    "MATCH path = (s:Entity {id: $entity})<-[:CEO_OF]-(answer:Entity)\nWHERE answer <> s\n"
+    "WITH answer, collect(path) AS paths\nRETURN answer, paths[..3] AS path LIMIT 100"
+)
+
+
+def test_example_templates_answer_what_the_parser_cannot(world: Graph) -> None:
+    from kgqa.qa.examples import Example, ExampleBank
+
+    bank = ExampleBank([Example(question="who runs [ENTITY]", cypher=CEO_CYPHER, params={"entity": ""})])
+    res = ask("Acme is run by whom?", world, examples=bank)
+    assert names(res) == ["Ada Lovelace"]
+    assert any(t.stage == "generate" and (t.detail or "").startswith("example:") for t in res.trace)
+
+
+def test_a_simpler_example_never_answers_a_harder_question(world: Graph) -> None:
+    """ "owns" is not in the ontology: the parser fails, and the 1-hop CEO template must not answer."""
+    from kgqa.qa.examples import Example, ExampleBank
+
+    bank = ExampleBank([Example(question="who is the CEO of [ENTITY]", cypher=CEO_CYPHER, params={"entity": ""})])
+    res = ask("Who is the CEO of the company that owns Initech?", world, examples=bank)
+    assert res.answers == []
+    assert any(c.name == "coverage" and c.status == "failed" for c in res.checks)
+    # and a complete parse that found nothing is not handed to looser generators either
+    res = ask("Who is the CEO of the company that acquired Acme?", world, examples=bank)
+    assert res.answers == []
+    assert any(c.name == "generate" and c.status == "skipped" for c in res.checks)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Tell me who runs Globex.", ["Grace Hopper"]),
+        ("Can you tell me where Ada Lovelace was born?", ["London"]),
+        ("Who founded the company where Alan Turing works?", []),  # Globex has no founder in the graph
+        ("Who runs the company where Alan Turing works?", ["Grace Hopper"]),
+    ],
+)
+def test_preambles_and_where_clauses(world: Graph, question: str, expected: list[str]) -> None:
+    assert names(ask(question, world)) == expected

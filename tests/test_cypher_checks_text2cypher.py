@@ -1,7 +1,8 @@
 """The Cypher checks over the text2cypher dataset (neo4j-labs, CC0): nothing crashes, valid reads pass.
 
 The whole dataset (~14,800 queries) takes well over two minutes on our machines (graphglot parses each query
-about twice), so this test runs a fixed-seed sample of 2,000; ``kgqa eval text2cypher`` runs them all.
+about twice), so this test runs a fixed-seed sample of 600 (KGQA_TEXT2CYPHER_SAMPLE to change it);
+``kgqa eval text2cypher`` runs them all.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from kgqa.errors import InputError
 from kgqa.eval.text2cypher import evaluate, find_data, load_rows, parse_schemas
 
-SAMPLE = int(os.environ.get("KGQA_TEXT2CYPHER_SAMPLE", "2000"))
+SAMPLE = int(os.environ.get("KGQA_TEXT2CYPHER_SAMPLE", "600"))
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,12 @@ def test_text2cypher_sample(folder) -> None:
     assert report["valid_total"] > 0.9 * SAMPLE
     # every refusal of a query the dataset calls valid is explained: syntax graphglot (or Neo4j 5) does not
     # accept, or a property/label the dataset's schema does not have; none is a false "write" alarm
-    reasons = {item["reason"].split(":", 1)[0] for item in report["valid_refusals"]}
+    # (plus APOC functions, refused on purpose: a plugin function may write)
+    reasons = {
+        item["reason"].split(":", 1)[0]
+        for item in report["valid_refusals"]
+        if not item["reason"].startswith("read_only: function apoc.")
+    }
     assert reasons <= {"parse", "schema", "bounds"}, report["valid_refusals"]
     assert report["valid_passed_pct"] >= 96.0, report["valid_refusals"][:10]
     cm = report["schema_flag_confusion"]

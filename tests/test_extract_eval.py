@@ -13,6 +13,7 @@ from kgqa.build.ontology import load_ontology
 from kgqa.errors import InputError
 from kgqa.eval.extraction import (
     Triple,
+    direct_triples,
     graph_triples,
     load_gold,
     load_mapping,
@@ -92,8 +93,10 @@ def test_shipped_gold_files_parse(ontology):
     gold = load_gold(ROOT / "data" / "corpus_gold.tsv", ontology)
     assert len(gold) >= 80
     assert {t.relation for t in gold} == set(ontology.relation_names)
-    held = load_gold(ROOT / "data" / "corpus_heldout_gold.tsv", ontology)
-    assert len(held) >= 25
+    for name in ("corpus_heldout", "corpus_heldout2", "corpus_heldout3", "corpus_heldout4"):
+        held = load_gold(ROOT / "data" / f"{name}_gold.tsv", ontology)
+        assert len(held) >= 25
+        assert (ROOT / "data" / name).is_dir()
 
 
 def test_corpus_has_the_multi_hop_chain(ontology):
@@ -194,3 +197,23 @@ def test_webnlg_mapping_and_scoring(tmp_path, ontology):
     bad.write_text("{not json}\n")
     with pytest.raises(InputError, match=r"bad\.jsonl:1"):
         webnlg_eval(bad, OfflineExtractor(), ontology)
+
+
+def test_held_out_sets_do_not_regress(ontology):
+    """Pooled over the four held-out sets (no longer blind, see data/README.md): 0.81 F1 (P 0.96, R 0.70) when
+    written; the floor leaves room for small changes."""
+    from kgqa.build.extract.offline import OfflineExtractor
+
+    extractor = OfflineExtractor()
+    predicted, gold = [], []
+    for name in ("corpus_heldout", "corpus_heldout2", "corpus_heldout3", "corpus_heldout4"):
+        docs = read_documents(ROOT / "data" / name)
+        predicted += [
+            Triple(t.subject, t.relation, t.object, scope=name) for t in direct_triples(docs, extractor, ontology)
+        ]
+        gold += [
+            Triple(t.subject, t.relation, t.object, scope=name)
+            for t in load_gold(ROOT / "data" / f"{name}_gold.tsv", ontology)
+        ]
+    score = score_triples(predicted, gold, ontology)
+    assert score.overall.precision >= 0.90 and score.overall.f1 >= 0.78, score.as_dict(details=False)

@@ -97,3 +97,14 @@ def test_llm_prompts_lists_names_and_versions(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     refs = [p["ref"] for p in json.loads(proc.stdout)]
     assert refs == ["extraction@2", "cypher_generation@1", "cypher_repair@1", "answer_synthesis@1"]
+
+
+def test_llm_cache_shows_and_clears_entries(server: ReplayServer, tmp_path: Path) -> None:
+    env = {"KGQA_LLM_BASE_URL": server.url}
+    assert run(["llm", "check", "--llm", "openai:replay-model", "--cache"], tmp_path, **env).returncode == 0
+    info = json.loads(run(["llm", "cache", "--json"], tmp_path).stdout)
+    assert info["entries"] == 1 and info["by_prompt"] == {"check@1 (replay-model)": 1}
+    assert run(["llm", "check", "--llm", "openai:replay-model", "--cache"], tmp_path, **env).returncode == 0
+    assert len(server.chat_requests) == 1  # the second check was answered from the cache
+    cleared = json.loads(run(["llm", "cache", "--clear", "--json"], tmp_path).stdout)
+    assert cleared["cleared"] == 1 and json.loads(run(["llm", "cache", "--json"], tmp_path).stdout)["entries"] == 0

@@ -275,6 +275,8 @@ def test_build_with_llm_then_rebuild_from_cache_then_ask(
         ("Tim Berners-Lee", "WORKS_FOR", "CERN"),  # after a 500
     } <= facts
     assert not any(t == "INVENTED" or "COBOL" in (s, o) for s, t, o in facts)
+    extractors = graph.value("MATCH (:Entity)-[r:CEO_OF]->(:Entity) RETURN r.extractors AS x")
+    assert extractors == ["llm:openai:replay-model/extraction@2"]  # provenance: model and prompt version
     errors = "\n".join(report["extraction_errors"])
     assert "unknown relation 'INVENTED'" in errors and "wirth.txt#0: extraction failed" in errors
     assert "zuse.txt#0: extraction failed" in errors and "cut off" in errors

@@ -69,7 +69,7 @@ def test_valid_reply_becomes_grounded_facts(server: ReplayServer, tmp_path: Path
     assert facts == {("Ada Lovelace", "WORKS_FOR", "Acme Corporation"), ("Ada Lovelace", "BORN_IN", "London")}
     born = next(f for f in ex.facts if f.relation == "BORN_IN")
     assert born.sentence == "She was born in London." and born.sentence_index == 1 and born.doc_id == "ada.txt"
-    assert born.extractor == "llm:openai:replay-model" and born.subject_type == "Person"
+    assert born.extractor == "llm:openai:replay-model/extraction@2" and born.subject_type == "Person"
     acme = next(m for m in ex.mentions if m.name == "Acme Corporation")
     assert doc.text[acme.start : acme.end] == "Acme Corporation" and acme.type == "Organization"
     assert ex.errors == [] and ex.usage["calls"] == 1 and ex.usage["prompt_tokens"] > 0
@@ -178,11 +178,12 @@ def test_preceding_text_resolves_pronouns_and_grounds_names(server: ReplayServer
     assert (born.subject, born.object, born.sentence, born.chunk_id) == ("Ada Lovelace", "London", s2.text, "ada.txt#1")
     ada = next(m for m in two.mentions if m.name == "Ada Lovelace")
     assert ada.start is None and ada.chunk_id == "ada.txt#1"  # named only in the context: no offsets
+    # chunks are extracted concurrently: pair each prompt with its chunk by content, not arrival order
     prompts = [r["body"]["messages"][-1]["content"] for r in server.chat_requests]
-    assert "Preceding text" not in prompts[0] and "Document title: Ada" in prompts[1]
-    assert (
-        'Preceding text (for resolving pronouns only; extract nothing from it):\n"""\nAda Lovelace works' in prompts[1]
-    )
+    [p_first] = [p for p in prompts if "Preceding text" not in p]
+    [p_second] = [p for p in prompts if "Preceding text" in p]
+    assert first.text in p_first and "Document title: Ada" in p_second
+    assert 'Preceding text (for resolving pronouns only; extract nothing from it):\n"""\nAda Lovelace works' in p_second
 
 
 def test_schema_sent_to_the_server_lists_the_ontology(server: ReplayServer, tmp_path: Path) -> None:
@@ -191,3 +192,16 @@ def test_schema_sent_to_the_server_lists_the_ontology(server: ReplayServer, tmp_
     schema = server.chat_requests[0]["body"]["response_format"]["json_schema"]["schema"]
     triple = schema["$defs"]["LLMTriple"]["properties"]
     assert "WORKS_FOR" in triple["relation"]["enum"] and "Person" in triple["subject_type"]["enum"]
+
+
+def test_wrong_key_stops_the_build_once(graph, tmp_path: Path) -> None:
+    """A wrong key fails every document alike: the build stops with one clear error and writes nothing."""
+    from kgqa.build.pipeline import BuildOptions, run_build
+
+    with ReplayServer(api_key="right") as srv:
+        settings = Settings(_env_file=None, home=tmp_path, llm_base_url=srv.url, llm_api_key="wrong", llm_cache=False)
+        with pytest.raises(LLMConfigError) as info:
+            run_build(graph, [CORPUS], BuildOptions(extractor="openai:replay-model"), settings)
+        assert "KGQA_LLM_API_KEY" in (info.value.hint or "")
+    reset_providers()
+    assert graph.value("MATCH (d:Document) RETURN count(d) AS c") == 0

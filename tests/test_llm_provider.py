@@ -206,3 +206,18 @@ def test_cache_hits_make_no_http_calls_and_survive_restart(server: ReplayServer,
 
 def test_models_endpoint(server: ReplayServer) -> None:
     assert OpenAICompatLLM("replay-model", base_url=server.url).list_models() == ["replay-model", "replay-small"]
+
+
+def test_a_429_makes_every_thread_back_off(server: ReplayServer) -> None:
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    llm = OpenAICompatLLM("replay-model", base_url=server.url, max_retries=2)
+    first = llm.complete(_chunk("Hedy Lamarr was born in Vienna."))  # 429 (Retry-After: 1), then the reply
+    assert "Vienna" in first.text and llm._cooldown_until > 0
+    resume = time.monotonic() + 0.3
+    llm._cooldown_until = resume  # as if another thread had just been told to back off
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: llm.complete(_ask("kgqa llm check")), range(4)))
+    later = server.chat_requests[2:]
+    assert len(later) == 4 and all(r["t"] >= resume for r in later)  # none was sent during the back-off

@@ -127,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="data:,",
+            swagger_ui_parameters={"validatorUrl": None},  # no call to the online validator
         )
 
     @app.get("/", include_in_schema=False)

@@ -163,6 +163,8 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no such endpoint: {request.method} {request.url.path}"
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = "the request body could not be parsed (not JSON, or nested too deeply)"
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"

@@ -122,12 +122,13 @@ async def _parse(request: Request) -> tuple[dict[str, Any], bytes | None, str | 
         raw = await request.body()
         try:
             payload = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, absurd nesting
             raise ApiError(
                 400,
                 "malformed-json",
                 "Malformed JSON",
-                f"the request body is not valid JSON: {exc}",
+                "the request body is not valid JSON"
+                + (": nested too deeply" if isinstance(exc, RecursionError) else f": {exc}"),
                 "send a JSON object with Content-Type: application/json",
             ) from exc
         if not isinstance(payload, dict):

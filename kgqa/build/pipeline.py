@@ -539,7 +539,7 @@ def _extract_window(
         try:
             many = extractor.extract_many([d for d, _ in chunked], [c for _, c in chunked], ontology)
             return [(d, c, list(ex)) for (d, c), ex in zip(chunked, many, strict=True)]
-        except (GraphUnavailable, KeyboardInterrupt):
+        except (GraphUnavailable, ConfigError, KeyboardInterrupt):  # a wrong key/model fails every document
             raise
         except Exception:
             log.debug("batched extraction failed; extracting one document at a time", exc_info=True)
@@ -547,7 +547,7 @@ def _extract_window(
     for doc, chunks in chunked:
         try:
             out.append((doc, chunks, list(extractor.extract(doc, chunks, ontology))))
-        except (GraphUnavailable, KeyboardInterrupt):
+        except (GraphUnavailable, ConfigError, KeyboardInterrupt):
             raise
         except Exception as exc:  # one bad document must not stop the build
             out.append((doc, chunks, exc))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -126,6 +127,31 @@ def prompts(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
         out.print(table)
 
     emit(rows, as_json, render)
+
+
+@llm_app.command("cache")
+def cache(
+    clear: bool = typer.Option(False, "--clear", help="Delete every cached reply."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show (or clear) the LLM response cache under KGQA_HOME/llm-cache."""
+    from kgqa.llm.cache import LLMCache
+
+    settings = get_settings()
+    store = LLMCache(Path(settings.home) / "llm-cache")
+    info: dict[str, Any] = {"enabled": settings.llm_cache, **store.stats()}
+    info["by_prompt"] = store.counts_by_prompt()
+    if clear:
+        info["cleared"] = store.clear()
+        info["entries"] = 0
+    store.close()
+
+    def render(data: dict[str, Any]) -> None:
+        shown = {k: v for k, v in data.items() if k != "by_prompt"}
+        shown.update({f"entries {name}": n for name, n in data["by_prompt"].items()})
+        out.print(kv_table("LLM cache", shown))
+
+    emit(info, as_json, render)
 
 
 def register(app: typer.Typer) -> None:

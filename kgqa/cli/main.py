@@ -6,6 +6,7 @@ import logging
 import sys
 
 import typer
+from rich.markup import escape
 
 from kgqa import __version__
 from kgqa.cli import (
@@ -73,13 +74,15 @@ def run() -> None:
     """Entry point: run the app, turning expected errors into one clear line and an exit code."""
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except KgqaError as exc:
         if debug:
             raise
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
         if exc.hint:
-            err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False, soft_wrap=True)
+            err.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         err.print("aborted")
@@ -99,7 +102,7 @@ def run() -> None:
             sys.exit(exc.exit_code)
         if debug:
             raise
-        err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {type(exc).__name__}: {escape(str(exc))}", highlight=False, soft_wrap=True)
         err.print("[yellow]hint:[/] run again with --debug for the full traceback", highlight=False)
         sys.exit(1)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 
 import typer
 
@@ -31,9 +32,23 @@ def check_bind(host: str, has_keys: bool) -> None:
         )
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail early, with a hint, when the address is taken or unusable (instead of uvicorn's log line)."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                "pick another port with --port (or KGQA_API_PORT), or stop the program using it",
+            ) from exc
+
+
 def serve(
     host: str | None = typer.Option(None, "--host", help="Address to bind (default KGQA_API_HOST, 127.0.0.1)."),
-    port: int | None = typer.Option(None, "--port", help="Port (default KGQA_API_PORT, 8000).", min=0, max=65535),
+    port: int | None = typer.Option(None, "--port", help="Port (default KGQA_API_PORT, 8000).", min=1, max=65535),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve the REST API (/docs) and the explorer page (/) over the configured graph."""
@@ -49,6 +64,7 @@ def serve(
     port = settings.api_port if port is None else port
     keys = parse_keys(settings)
     check_bind(host, bool(keys))
+    check_port(host, port)
     try:  # start the embedded server (saying so) and set up constraints; the API also runs without the graph
         with open_graph() as graph:
             ensure_constraints(graph)

@@ -259,8 +259,15 @@ def _checker(graph: Graph) -> Callable | None:
 
     schema = introspect(graph)
 
+    cache: dict[tuple[str, tuple[str, ...]], bool] = {}
+
     def run(cypher: str, params: dict[str, Any]) -> bool:
-        return bool(check_cypher(cypher, params, schema, max_hops=3, limit=100, graph=graph).ok)
+        # The checks depend on the query text and which parameters exist, not on their values: every
+        # question of a template shares one check (EXPLAIN included) instead of re-parsing it each time.
+        key = (cypher, tuple(sorted(params)))
+        if key not in cache:
+            cache[key] = bool(check_cypher(cypher, params, schema, max_hops=3, limit=100, graph=graph).ok)
+        return cache[key]
 
     return run
 

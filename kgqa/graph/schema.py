@@ -21,7 +21,8 @@ class GraphSchema:
     patterns: list[tuple[str, str, str]] = field(default_factory=list)
     label_counts: dict[str, int] = field(default_factory=dict)
     relationship_counts: dict[str, int] = field(default_factory=dict)
-    sampled: bool = False
+    sampled: bool = False  # patterns and property keys come from a sample of a large graph
+    types_complete: bool = False  # labels and relationship types are complete (read from the catalogue)
 
     def has_pattern(self, start: str, rel: str, end: str) -> bool:
         return (start, rel, end) in set(self.patterns)
@@ -36,6 +37,7 @@ class GraphSchema:
             "label_counts": self.label_counts,
             "relationship_counts": self.relationship_counts,
             "sampled": self.sampled,
+            "types_complete": self.types_complete,
         }
 
 
@@ -78,18 +80,50 @@ def introspect(graph: Graph, sample: int = 5000) -> GraphSchema:
         patterns.add((_type_label(row["a"]), row["t"], _type_label(row["b"])))
         labels.update(row["a"])
         labels.update(row["b"])
-    schema.labels = sorted(labels)
+    # The sample can miss rare labels and types: complete the lists from the catalogue, then keep only
+    # what the data holds (ArcadeDB keeps a type in its catalogue after its last instance is deleted).
+    catalogue_labels = _catalogue(graph, "CALL db.labels() YIELD label RETURN label AS name")
+    catalogue_types = _catalogue(
+        graph, "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType AS name"
+    )
+    schema.types_complete = catalogue_labels is not None and catalogue_types is not None
+    labels.update(catalogue_labels or [])
+    for rel in catalogue_types or []:
+        if rel in rel_props:
+            continue
+        rows = graph.read(
+            f"MATCH (a)-[r:`{_escape(rel)}`]->(b) WITH a, r, b LIMIT 50 "
+            "RETURN labels(a) AS a, labels(b) AS b, keys(r) AS keys",
+            max_rows=50,
+        ).rows
+        if rows:
+            schema.sampled = True
+            rel_props[rel] = {k for row in rows for k in row["keys"] or []}
+            patterns.update((_type_label(row["a"]), rel, _type_label(row["b"])) for row in rows)
     schema.relationship_types = sorted(rel_props)
     schema.node_properties = {k: sorted(v) for k, v in sorted(node_props.items())}
     schema.relationship_properties = {k: sorted(v) for k, v in sorted(rel_props.items())}
     schema.patterns = sorted(patterns)
-    for label in schema.labels:
-        schema.label_counts[label] = graph.value(f"MATCH (n:`{_escape(label)}`) RETURN count(n) AS c", default=0)
+    for label in sorted(labels):
+        count = graph.value(f"MATCH (n:`{_escape(label)}`) RETURN count(n) AS c", default=0)
+        if count:
+            schema.label_counts[label] = count
+    schema.labels = sorted(schema.label_counts)
     for rel in schema.relationship_types:
         schema.relationship_counts[rel] = graph.value(
             f"MATCH ()-[r:`{_escape(rel)}`]->() RETURN count(r) AS c", default=0
         )
     return schema
+
+
+def _catalogue(graph: Graph, cypher: str) -> list[str] | None:
+    """Names from a db.* catalogue procedure; None when the server does not offer it."""
+    from kgqa.graph.client import QueryFailed
+
+    try:
+        return [row["name"] for row in graph.read(cypher, max_rows=100_000).rows if row.get("name")]
+    except QueryFailed:
+        return None
 
 
 def _escape(name: str) -> str:

@@ -112,6 +112,16 @@ class LLMCache:
                 rows = int(self._db.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
             return {"path": str(self.path) if self.path else None, "entries": rows, "memory": len(self._memory)}
 
+    def counts_by_prompt(self) -> dict[str, int]:
+        """Cached replies per prompt name@version (and model)."""
+        with self._lock:
+            if self._db is None:
+                return {}
+            rows = self._db.execute(
+                "SELECT COALESCE(prompt, '-'), COALESCE(model, '-'), COUNT(*) FROM completions GROUP BY 1, 2"
+            ).fetchall()
+            return {f"{prompt} ({model})": int(n) for prompt, model, n in rows}
+
     def clear(self) -> int:
         with self._lock:
             self._memory.clear()

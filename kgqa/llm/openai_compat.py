@@ -141,6 +141,7 @@ class OpenAICompatLLM(LLM):
         self._dropped: set[str] = set()  # optional parameters this server rejected
         self._max_tokens_key = "max_tokens"
         self.requests_sent = 0
+        self._cooldown_until = 0.0  # monotonic time before which no request is sent (shared 429 back-off)
 
     # ------------------------------------------------------------------------------------------ interface
 
@@ -243,6 +244,9 @@ class OpenAICompatLLM(LLM):
         url = self._url(path)
         attempt = 0
         while True:
+            wait = self._cooldown_until - time.monotonic()
+            if wait > 0:  # another thread was told to back off (429 Retry-After): all threads wait
+                time.sleep(min(wait, self.retry_after_cap))
             try:
                 with self._lock:
                     self.requests_sent += 1
@@ -267,7 +271,12 @@ class OpenAICompatLLM(LLM):
                 attempt += 1
                 continue
             if (response.status_code == 429 or response.status_code >= 500) and attempt < self.max_retries:
-                self._sleep(attempt, _retry_after(response), f"HTTP {response.status_code}")
+                retry_after = _retry_after(response)
+                if response.status_code == 429 and retry_after:
+                    with self._lock:
+                        until = time.monotonic() + min(retry_after, self.retry_after_cap)
+                        self._cooldown_until = max(self._cooldown_until, until)
+                self._sleep(attempt, retry_after, f"HTTP {response.status_code}")
                 attempt += 1
                 continue
             return response

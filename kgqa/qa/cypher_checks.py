@@ -91,11 +91,15 @@ def check_cypher(
     limit: int = 100,
     allow_procedures: frozenset[str] = READ_PROCEDURES,
     graph: Graph | None = None,
+    require_values: bool = True,
 ) -> CheckOutcome:
-    """Check (and where safe, fix) one Cypher query; see the module docstring for the checks."""
+    """Check (and where safe, fix) one Cypher query; see the module docstring for the checks.
+
+    ``require_values=False`` accepts ``$parameters`` without values (query templates, e.g. datasets).
+    """
     params = dict(params or {})
     try:
-        return _check(cypher, params, schema, max_hops, limit, allow_procedures, graph)
+        return _check(cypher, params, schema, max_hops, limit, allow_procedures, graph, require_values)
     except KgqaError:  # e.g. the graph server went away during EXPLAIN: say so, as everywhere else
         raise
     except Exception as exc:  # a bug in a check refuses the query (refusing is always safe) and is logged
@@ -114,14 +118,17 @@ def _check(
     limit: int,
     allow_procedures: frozenset[str],
     graph: Graph | None,
+    require_values: bool = True,
 ) -> CheckOutcome:
-    first = _static_checks(cypher, params, schema, max_hops, limit, allow_procedures)
+    first = _static_checks(cypher, params, schema, max_hops, limit, allow_procedures, require_values)
     if not first.ok:
         return first
     outcome = first
     if any(c.status == "fixed" for c in first.checks if c.name != "parse"):
         # the fixed query must re-parse and re-pass every check, with nothing left to fix
-        again = _static_checks(outcome.cypher, outcome.params, schema, max_hops, limit, allow_procedures)
+        again = _static_checks(
+            outcome.cypher, outcome.params, schema, max_hops, limit, allow_procedures, require_values
+        )
         leftover = [c for c in again.checks if c.status in ("failed", "fixed") and c.name != "parse"]
         if leftover:
             detail = "; ".join(f"{c.name} {c.status}: {c.detail}" for c in leftover)
@@ -150,6 +157,7 @@ def _static_checks(
     max_hops: int,
     limit: int,
     allow_procedures: frozenset[str],
+    require_values: bool = True,
 ) -> CheckOutcome:
     checks: list[Check] = []
     if not isinstance(cypher, str) or not cypher.strip():
@@ -191,7 +199,7 @@ def _static_checks(
         checks.append(_c("direction", "skipped", "no schema given"))
     results.append(check_bounds(parsed, max_hops))
     results.append(check_limit(parsed, limit, params))
-    results.append(check_parameters(parsed, params))
+    results.append(check_parameters(parsed, params, require_values=require_values))
     edits: list[Edit] = []
     for r in results:
         checks.append(r.check)

@@ -718,7 +718,8 @@ class ExampleGenerator:
     """A ``CypherGenerator``: candidates from the most similar examples, linked entities re-bound.
 
     Exact template matches are yielded before any embedding is computed, so the common case costs
-    a dictionary lookup; similar (non-identical) templates follow, above ``min_score``.
+    a dictionary lookup; only when the question's template is not in the bank are similar templates
+    (above ``min_score``) tried.
     """
 
     name = "examples"
@@ -746,7 +747,8 @@ class ExampleGenerator:
             return
         mentions = [e.mention for e in linked]
         params = entity_params(linked)
-        known_types = set(schema.relationship_types) if schema is not None and not schema.sampled else None
+        complete = schema is not None and (schema.types_complete or not schema.sampled)
+        known_types = set(schema.relationship_types) if complete else None
         seen: set[str] = set()
 
         def make(example: Any) -> CypherCandidate | None:
@@ -777,10 +779,17 @@ class ExampleGenerator:
         if self._bank is None and not default_bank_dir().exists():
             return
         bank = self.bank
+        exact = False
         for example in bank.exact(question, mentions):
             candidate = make(example)
             if candidate is not None:
+                exact = True
                 yield candidate
+        if exact:
+            # The question's own template is known: a merely similar template would answer a different
+            # question (e.g. "...starred in which films" vs "...films directed by whom") when the right
+            # query is refused for another reason (too many rows). No answer beats a wrong one.
+            return
         for example in bank.search(question, mentions, self.k):
             if example.score < self.min_score:
                 break

@@ -239,7 +239,9 @@ class LLMCypherGenerator:
             prompt=prompt.ref,
             tokens=result.usage,
             cached=result.cached,
-            detail=f"schema {kept}/{total} patterns; {len(examples or [])} examples; {result.attempts} call(s)"
+            detail=f"schema {kept}/{total} patterns; "
+            + (f"{len(examples or [])} examples" if not feedback else f"repairing: {feedback.splitlines()[0]}")
+            + f"; {result.attempts} call(s)"
             + (f"; re-asked: {result.errors[0].splitlines()[0]}" if result.errors else ""),
         )
         if not reply.answerable:

@@ -100,6 +100,7 @@ class Lexicon:
     nouns: dict[tuple[str, ...], list[NounSense]] = field(default_factory=dict)
     types: dict[tuple[str, ...], str] = field(default_factory=dict)
     qwords: dict[str, set[str]] = field(default_factory=dict)
+    bare_preps: dict[tuple[str, ...], list[VerbSense]] = field(default_factory=dict)
     symmetric: set[str] = field(default_factory=set)
     domain: dict[str, set[str]] = field(default_factory=dict)
     range: dict[str, set[str]] = field(default_factory=dict)
@@ -136,7 +137,11 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
         toks = words(text)
         while toks and toks[0] in AUX:
             toks = toks[1:]
-        if not toks or (len(toks) == 1 and toks[0] in PREPS):
+        if toks and len(toks) == 1 and toks[0] in PREPS and len(words(text)) > 1:
+            # "is in": only usable as a question-final preposition ("which country is X in?")
+            _add(lex.bare_preps, (toks[0],), VerbSense(rel, forward, True))
+            return
+        if not toks:
             return
         if toks[-1] == "of":  # "ceo of", "employee of": a noun, see below
             return
@@ -258,7 +263,10 @@ class _Parser:
                     continue
                 prefix = tuple(self.t[i:j])
                 for k, senses in self.lex.verbs.items():
-                    if len(k) == size + 1 and k[:size] == prefix and k[-1] in PREPS:
+                    # "where was X born [in]" drops its preposition; a passive agent "by" only when
+                    # it was fronted ("by which company was X acquired"), never in "did X acquire"
+                    fronted = k[-1] != "by" or (self.n > 0 and self.raw[0] == "by")
+                    if len(k) == size + 1 and k[:size] == prefix and k[-1] in PREPS and fronted:
                         for s in senses:
                             yield j, s
 
@@ -282,6 +290,9 @@ class _Parser:
             out.append((head, j))
             if self.word(j) in REL_WORDS:
                 for edges, k in self.clause(j + 1, depth + 1):
+                    out.append((head.with_edges(edges), k))
+            elif self.word(j) == "where":  # "the company where X works": object gap, preposition dropped
+                for edges, k in self.object_gap(j + 1, depth + 1):
                     out.append((head.with_edges(edges), k))
             for edges, k in self.vp(j, depth + 1, allow_aux=False):
                 out.append((head.with_edges(edges), k))
@@ -329,6 +340,9 @@ class _Parser:
             for k, sense in self.verbs_at(j, gap_end=True):
                 # (subj) verb (gap): forward → (subj)-[rel]->(gap), the gap's edge points in
                 out.append(([Edge(sense.rel, not sense.forward, subj)], k))
+            if j == self.n - 1 and j > i0 and (self.word(j),) in self.lex.bare_preps:
+                for sense in self.lex.bare_preps[(self.word(j),)]:  # "which country is X in"
+                    out.append(([Edge(sense.rel, not sense.forward, subj)], j + 1))
             if self.word(j) in {"have", "has"} and depth == 0:
                 pass
         return out
@@ -761,7 +775,8 @@ class ParserGenerator:
         params = entity_params(linked)
         known = set(schema.relationship_types)
         for pq in self.parses:
-            if known and not schema.sampled and not _relations(pq.parse.answer) <= known:
+            complete = schema.types_complete or not schema.sampled
+            if known and complete and not _relations(pq.parse.answer) <= known:
                 continue  # the graph has no such relationship type: the query cannot answer
             types = answer_types(pq.parse, linked, self.ontology)
             hint = "count" if pq.parse.count else (sorted(types)[0] if types and len(types) == 1 else None)

@@ -40,7 +40,7 @@ from kgqa.qa.synthesize import AnswerSynthesizer, SynthesisInput, TemplateSynthe
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
-SCHEMA_TTL = 30.0
+SCHEMA_TTL = 120.0  # seconds; kgqa build and tests call invalidate_caches()
 MAX_EVIDENCE = 10
 TIME_TYPES = ("Date", "Time", "Year", "Event")
 
@@ -534,6 +534,13 @@ def _place(q: str, linked: list[LinkedEntity], schema: GraphSchema, opts: AskOpt
 # ------------------------------------------------------------------------------------------ the pipeline
 
 
+_PREAMBLE = re.compile(
+    r"^(?:please\s+|(?:can|could|would)\s+you\s+(?:please\s+)?|do\s+you\s+know\s+|i\s+(?:want|would\s+like)\s+to\s+know\s+)*"
+    r"(?:tell\s+me\s+|let\s+me\s+know\s+)?(?=(?:who|whom|what|which|where|when|why|how)\b)",
+    re.IGNORECASE,
+)
+
+
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 3)
 
@@ -570,6 +577,7 @@ def ask(
         res.checks.append(Check(name="question", status="failed", detail=f"{len(q)} characters"))
         return res
 
+    q = _PREAMBLE.sub("", q) or q
     t0 = time.perf_counter()
     schema, cached = graph_schema(graph)
     res.trace.append(TraceStep(stage="schema", ms=_ms(t0), cached=cached))
@@ -748,6 +756,11 @@ def _answer_once(
             attempts += 1
             total_attempts += 1
             tag = f"attempt {total_attempts} ({cand.source})"
+            looser = _looser_example(q, linked, cand, bank)
+            if looser:  # not run, so not an attempt
+                attempts -= 1
+                res.checks.append(Check(name="coverage", status="failed", detail=f"{tag}: {looser}"))
+                continue
             t1 = time.perf_counter()
             # EXPLAIN (a server round trip) only for queries we did not compile ourselves: the parser's
             # queries come from a fixed grammar, and a server error still reaches the repair loop
@@ -820,6 +833,45 @@ def _answer_once(
     if last is not None:  # the last query that ran: it is why the graph holds no answer
         res.cypher, res.params = last
     return _fallback(res, graph, linked, opts)
+
+
+_MARKERS = {"that", "which", "who", "whom", "whose", "where", "of", "'s"}
+
+
+def _structure(text: str) -> int:
+    """How many nesting markers (relative pronouns after the first word, "of", possessives)."""
+    toks = words(text.replace("[entity", " @e").replace("]", " "))
+    return sum(1 for k, w in enumerate(toks) if w in _MARKERS and 0 < k < len(toks) - 1)
+
+
+_example_ids: dict[int, dict[str, Any]] = {}
+
+
+def _looser_example(q: str, linked: list[LinkedEntity], cand: CypherCandidate, bank: Any) -> str:
+    """Why a similar (non-identical) example template answers a looser question, or ""."""
+    if not cand.source.startswith("example:") or bank is None:
+        return ""
+    try:
+        from kgqa.qa.examples import mask_question, normalize_template
+    except ImportError:
+        return ""
+    examples = getattr(bank, "examples", None)
+    if not examples:
+        return ""
+    by_id = _example_ids.get(id(bank))
+    if by_id is None:
+        by_id = {getattr(e, "id", ""): e for e in examples}
+        _example_ids[id(bank)] = by_id
+    example = by_id.get(cand.source.split(":", 1)[1])
+    if example is None:
+        return ""
+    mine = normalize_template(mask_question(q, [e.mention for e in linked]))
+    theirs = normalize_template(example.question)
+    if mine == theirs:
+        return ""
+    if _structure(mine) > _structure(theirs):
+        return f"the example “{example.question}” is simpler than the question (it would drop part of it)"
+    return ""
 
 
 def _refeed(

@@ -179,6 +179,25 @@
     $("answer-ms").textContent = ms + " ms";
     $("answer").textContent = r.answer;
     fillList($("answers"), r.answers || [], (a) => li(a.name + (a.type ? " (" + a.type + ")" : "")));
+    /* Linked entities; for ambiguous names, one click re-asks with another candidate. */
+    const linked = r.linked_entities || [];
+    fillList($("linked"), linked, (l) => {
+      const x = li("“" + l.mention + "” → " + l.name + (l.type ? " (" + l.type + ")" : "") + " · " + l.method);
+      for (const alt of l.alternatives || []) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "small";
+        b.textContent = "use " + alt.name + (alt.type ? " (" + alt.type + ")" : "");
+        b.title = alt.id;
+        b.addEventListener("click", () => {
+          const ids = linked.map((o) => (o === l ? alt.id : o.id));
+          ask(r.question, { entities: ids });
+        });
+        x.appendChild(b);
+      }
+      return x;
+    });
+    $("linked-box").hidden = linked.length === 0;
     $("cypher").textContent = r.cypher || "(no query)";
     $("cypher-box").hidden = !r.cypher;
     fillList($("checks"), r.checks || [], (c) => li(c.name + (c.detail ? ": " + c.detail : ""), c.status));
@@ -206,16 +225,14 @@
       : "No supporting subgraph for this answer.";
   }
 
-  $("ask-form").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const question = $("question").value.trim();
-    if (!question) return;
+  async function ask(question, options) {
     const btn = $("ask-button");
     btn.disabled = true;
     setStatus("Thinking…");
     const started = performance.now();
     try {
-      const r = await api("POST", "/v1/ask", { question });
+      const body = options ? { question, options } : { question };
+      const r = await api("POST", "/v1/ask", body);
       showResult(r, Math.round(performance.now() - started));
       setStatus("");
       document.body.dataset.answered = "true";
@@ -225,6 +242,12 @@
     } finally {
       btn.disabled = false;
     }
+  }
+
+  $("ask-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const question = $("question").value.trim();
+    if (question) ask(question);
   });
 
   async function expand(id) {

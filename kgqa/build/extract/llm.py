@@ -362,7 +362,7 @@ class LLMExtractor:
                 chunk_id=chunk.id,
                 sentence=sentence.text if sentence else triple.evidence,
                 sentence_index=sentence.index if sentence else None,
-                extractor=self.name,
+                extractor=f"{self.name}/{self.prompt.ref}",  # provenance: model and prompt version
                 confidence=0.9,
             ),
             note,

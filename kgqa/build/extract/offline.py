@@ -201,6 +201,7 @@ class TriggerSet:
     type_nouns: dict[str, str]  # "company" → "Organization"
     noun_words: set[str]  # single-token nouns of the relation nouns (for splitting names)
     role_types: dict[str, str]  # role noun lemma → the one entity type it describes ("author" → Person)
+    symmetric: set[str] = field(default_factory=set)  # symmetric relation names
 
 
 def _strip_aux(words: list[str]) -> list[str]:
@@ -271,7 +272,8 @@ def _compile(ontology: Ontology) -> TriggerSet:
             else:
                 role_types[t.lemmas[0]] = ""
     role_types = {k: v for k, v in role_types.items() if v}
-    return TriggerSet(triggers, by_first, role_words, type_nouns, noun_words, role_types)
+    symmetric = {r.name for r in ontology.relation_types if r.symmetric}
+    return TriggerSet(triggers, by_first, role_words, type_nouns, noun_words, role_types, symmetric)
 
 
 def compile_triggers(ontology: Ontology) -> TriggerSet:
@@ -304,6 +306,7 @@ class _Entity:
     gender: str | None = None
     noun_gender: str | None = None  # from "his sister Lina", "Mr": survives a second resolution pass
     corrected_from: str | None = None
+    descriptors: set[str] = field(default_factory=set)  # "Fenwick Radio, a station ..." → {"station"}
 
 
 @dataclass
@@ -339,7 +342,7 @@ def _clean_span(doc, start: int, end: int, trig: TriggerSet) -> tuple[int, int]:
             low in DETS
             or low in HONORIFICS
             or tok.is_punct
-            or (low in trig.role_words and tok.i + 1 < end)
+            or ((low in trig.role_words or low.removesuffix("s") in trig.role_words) and tok.i + 1 < end)
             or tok.tag_ in {"POS", "PRP$"}
         ):
             start += 1
@@ -364,8 +367,9 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
         t.i
         for ent in doc.ents
         if ent.label_ in NER_NOT_NAMES
-        and not (len(ent) == 1 and ent[0].tag_ == "NNP" and ent[0].lower_ not in CALENDAR)
         for t in ent
+        # a proper noun inside a date is still a name ("1998 - Oren Vale and ..." read as one DATE)
+        if not (t.tag_ in {"NNP", "NNPS"} and t.lower_ not in CALENDAR and not t.like_num)
     }
     # nationality words are not names ("an American born in ...", "Soviet Leningrad")
     blocked |= {t.i for ent in doc.ents if ent.label_ == "NORP" and len(ent) == 1 for t in ent}
@@ -541,6 +545,17 @@ def _type_noun_near(doc, m: _Mention, trig: TriggerSet) -> str | None:
     return None
 
 
+def _descriptor_nouns(doc, m: _Mention) -> set[str]:
+    """Common nouns a name is equated with: 'X, a station based in Y', 'X is a small publisher'."""
+    head = doc[m.start : m.end].root
+    cands = [c for c in head.children if c.dep_ == "appos"]
+    if head.dep_ == "appos":
+        cands.append(head.head)
+    if head.dep_ in {"nsubj", "nsubjpass"} and head.head.lemma_ == "be":
+        cands += [c for c in head.head.children if c.dep_ == "attr"]
+    return {c.lemma_.lower() for c in cands if c.pos_ == "NOUN" and not (m.start <= c.i < m.end)}
+
+
 def _personish(ent: _Entity, words: list[str]) -> bool:
     return ent.type == "Person" or (not ent.strong and 2 <= len(words) <= 4 and "of" not in words)
 
@@ -574,7 +589,11 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
         if m.quoted and has_work:
             strong_t = "Work"
         else:
-            strong_t = _name_type(words, trig, ontology) or _type_noun_near(doc, m, trig)
+            strong_t = _name_type(words, trig, ontology)
+            near = _type_noun_near(doc, m, trig)
+            # "Ruth Amsel is a publisher": a job noun does not make a person's name an organisation
+            if strong_t is None and near is not None and not (m.ner == "PERSON" and near != "Person"):
+                strong_t = near
         if key in by_name:
             ei = by_name[key]
         else:
@@ -615,6 +634,7 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
         # a dateline "PORT ILSA" takes the ordinary spelling when one appears
         if ent.name.isupper() and len(ent.name) > 3 and not m.text.isupper() and len(words) == len(ent.name.split()):
             ent.name = _display_name(doc, m)
+        ent.descriptors |= _descriptor_nouns(doc, m)
         last_seen[ei] = m.start
         root = doc[m.start : m.end].root
         if root.dep_ in {"nsubj", "nsubjpass"}:
@@ -656,6 +676,16 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
     history: list[tuple[int, int, bool]] = []  # (token index, entity, is_subject) in text order
     last_person_group: list[int] = []
     sents = list(doc.sents)
+    # first-person pronouns in a document whose markdown heading names one person ("# Five questions for Bo Lin")
+    speaker = None
+    first_person = any(t.lower_ in {"i", "me", "my"} and t.pos_ == "PRON" for t in doc)
+    if first_person and sents and sents[0].text.lstrip().startswith("#"):
+        persons = {
+            d.mentions[d.tok2mention[t.i]].entity
+            for t in sents[0]
+            if t.i in d.tok2mention and d.entities[d.mentions[d.tok2mention[t.i]].entity].type == "Person"
+        }
+        speaker = persons.pop() if len(persons) == 1 else None
     for sent in sents:
         subj_ents = set()
         for tok in sent:
@@ -679,7 +709,9 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
                     _learn_gender(d, tok, ent_i)
                 continue
             if tok.pos_ == "PRON" and low in PERSON_PRONOUNS:
-                target = _pick_person(d, history, PERSON_PRONOUNS[low], tok)
+                # he/she/his/her never point at the document's first-person speaker
+                visible = [h for h in history if h[1] != speaker]
+                target = _pick_person(d, visible, PERSON_PRONOUNS[low], tok)
                 if target is not None:
                     d.refs[tok.i] = [target]
                     if d.entities[target].gender is None:
@@ -693,8 +725,24 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
                     d.refs[tok.i] = [target]
                     if tok.dep_ in {"nsubj", "nsubjpass"}:
                         history.append((tok.i, target, True))
-            elif low in GROUP_PRONOUNS and tok.pos_ == "PRON" and last_person_group:
-                d.refs[tok.i] = list(last_person_group)
+            elif low in {"i", "me", "my", "myself"} and tok.pos_ == "PRON" and speaker is not None:
+                d.refs[tok.i] = [speaker]
+            elif low in GROUP_PRONOUNS and tok.pos_ == "PRON":
+                # they/their: two or more persons earlier in this sentence, else the two persons of the previous
+                # sentence, else the latest coordinated group of persons
+                def persons(lo: int, hi: int) -> list[int]:
+                    out: list[int] = []
+                    for ti, e, _s in history:
+                        if lo <= ti < hi and d.entities[e].type == "Person" and e not in out:
+                            out.append(e)
+                    return out
+
+                here = persons(sent.start, tok.i)
+                prev_start = next((p.start for p in reversed(sents) if p.start < sent.start), sent.start)
+                before = persons(prev_start, sent.start)
+                group = here if len(here) >= 2 else before if len(before) == 2 else last_person_group
+                if group:
+                    d.refs[tok.i] = list(group)
             elif tok.pos_ == "NOUN" and any(c.lower_ in {"the", "this"} for c in tok.children):
                 target = _pick_by_noun(d, trig, history, tok)
                 if target is not None:
@@ -737,7 +785,7 @@ def _pick_by_noun(d: _Doc, trig: TriggerSet, history, tok) -> int | None:
         window_start = sent.start
         if sents_back >= 3:
             break
-    best_weak = None
+    best_weak = best_strong = best_subject = None
     if want == "Person":  # "the author" → the latest person that was a subject, else the latest person
         persons = [(ti, e, s) for ti, e, s in history if ti < tok.i and e not in clause_subjects]
         persons = [p for p in persons if d.entities[p[1]].type == "Person"]
@@ -750,14 +798,16 @@ def _pick_by_noun(d: _Doc, trig: TriggerSet, history, tok) -> int | None:
         # the name's head word: "Harrow Press" → press, "Guild of Cartographers" → guild
         name_words = ent.name.lower().split()
         head_word = name_words[name_words.index("of") - 1] if "of" in name_words[1:] else (name_words or [""])[-1]
-        if head_word in {low, lemma} and ent.type != "Person":
+        if (head_word in {low, lemma} or lemma in ent.descriptors) and ent.type != "Person":
             return ent_i
         if want and ent.type == want:
-            if ent.strong and ti >= window_start:
-                return ent_i
+            if _s and ent.strong and ti >= tok.sent.start - 80 and best_subject is None:
+                best_subject = ent_i  # "Tessel Labs ... named Ivy Vale ... Vale joined the company"
+            if ent.strong and ti >= window_start and best_strong is None:
+                best_strong = ent_i
             if best_weak is None:
                 best_weak = ent_i
-    return best_weak
+    return best_subject if best_subject is not None else best_strong if best_strong is not None else best_weak
 
 
 def _learn_gender(d: _Doc, tok, ent_i: int) -> None:
@@ -913,7 +963,7 @@ def _noun_objects(noun, preps: set[str], depth: int = 0) -> list:
     for c in noun.children:
         if c.dep_ == "prep" and c.lower_ in preps:
             out += _pobjs(c)
-        elif c.dep_ == "poss" or (c.dep_ == "compound" and c.pos_ == "PROPN"):
+        elif c.dep_ == "poss" or (c.dep_ in {"compound", "nmod"} and c.pos_ == "PROPN"):
             out.append(c)
     if not out and depth < 3:
         # "founder and CEO of X": the object hangs on a coordinated noun
@@ -945,7 +995,9 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
             idxs = _match_at(doc, i, t, sent.end)
             if idxs is None or any(k in d.tok2mention for k in idxs):
                 # loose verb + preposition: "studied law at X"
-                if idxs is None and not t.noun and len(t.words) == 2 and tok.pos_ in {"VERB", "AUX"}:
+                # ... also with a particle: "came out this spring from X"
+                particle = len(t.words) == 3 and any(c.dep_ == "prt" and c.lower_ == t.words[1] for c in tok.children)
+                if idxs is None and not t.noun and (len(t.words) == 2 or particle) and tok.pos_ in {"VERB", "AUX"}:
                     forms = _tok_forms(tok)
                     if t.words[0] in forms or t.lemmas[0] in forms:
                         # the preposition may hang on a common-noun object ("studied economics at X") or on a
@@ -969,9 +1021,9 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                             c
                             for h in hosts
                             for c in h.children
-                            if c.lower_ == t.words[1] and c.dep_ in {"prep", "agent"}
+                            if c.lower_ == t.words[-1] and c.dep_ in {"prep", "agent"}
                         ]
-                        if preps and (t.words[1] != "by" or _is_passive(tok)):
+                        if preps and (t.words[-1] != "by" or _is_passive(tok)):
                             matches.append((t, [i, preps[0].i]))
                 continue
             matches.append((t, idxs))
@@ -998,8 +1050,45 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                 res = _roles(doc, t, idxs)
                 if res:
                     out.append((t, res[0], res[1], res[2]))
+                elif t.relation in trig.symmetric:
+                    # "Ada and I got married", "Ada and Bo are siblings": a coordinated subject, no object
+                    anchor = _anchor(doc, idxs)
+                    if any(c.dep_ == "neg" for c in anchor.children):
+                        continue
+                    holders = _holders(anchor) if anchor.pos_ == "NOUN" else _subjects(anchor)
+                    if any(h.conjuncts for h in holders):
+                        out.append((t, holders, [], anchor))
         i += 1
     return out
+
+
+MODALS = {"will", "would", "might", "may", "could", "should", "shall", "'ll", "wo"}
+# "will stay on as head of X" still states the present
+CONTINUING = {"stay", "remain", "continue", "keep"}
+# "plans to join X", "hopes to buy X": the fact is not (yet) true
+INTENT_VERBS = {"plan", "intend", "hope", "expect", "want", "aim", "agree", "promise", "wish", "propose", "seek"}
+
+
+def _irrealis(tok) -> bool:
+    """True when the trigger sits in a future, hypothetical, intended or negated clause."""
+    cur = tok
+    for _ in range(5):
+        if any(c.dep_ == "neg" for c in cur.children) and cur.i != tok.i:
+            return True
+        if cur.pos_ in {"VERB", "AUX"}:
+            modal = any(c.dep_ == "aux" and c.lower_ in MODALS for c in cur.children)
+            if modal and cur.lemma_.lower() not in CONTINUING:
+                return True
+            if cur.dep_ == "xcomp" and cur.head.lemma_.lower() in INTENT_VERBS:
+                return True
+            if cur.dep_ not in {"xcomp", "conj"}:
+                return False
+        elif cur.dep_ not in {"attr", "pobj", "prep", "oprd", "dobj", "compound"}:
+            return False
+        if cur.head is cur:
+            return False
+        cur = cur.head
+    return False
 
 
 def _roles(doc, t: Trigger, idxs: list[int]):
@@ -1035,6 +1124,8 @@ def _roles(doc, t: Trigger, idxs: list[int]):
                 objs = [c for c in verb.head.children if c.dep_ == "nsubjpass"]
         else:
             subj = _subjects(verb)
+            # "Bo Lin co-founded Tessel Labs with Ada Pike": a with-phrase adds a subject
+            subj = subj + [p for c in verb.children if c.dep_ == "prep" and c.lower_ == "with" for p in _pobjs(c)]
             objs = [c for c in verb.children if c.dep_ in {"dobj", "attr", "oprd"}]
             # "the company that Oren founded": the relative pronoun is the object
             if (
@@ -1173,9 +1264,22 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
         words = _lex_norm(doc[ae:bs])
         if not words or len(words) > 8:
             continue
+        if any(w in MODALS or w in {"not", "never", "n't"} for w in words):
+            continue  # "A will join B", "A never worked for B"
         core = [w for w in words if w != ","]
         if not core:
             continue
+        # "Lowmere, a river city in Veridia" reads as "Lowmere is in Veridia"
+        between = doc[ae:bs]
+        if (
+            words[0] == ","
+            and "," not in words[1:]
+            and len(between) >= 3
+            and between[-1].pos_ == "ADP"
+            and between[-2].lemma_.lower() in trig.type_nouns
+        ):
+            words = ["is", between[-1].lower_]
+            core = list(words)
         for t in trig.triggers:
             tw = list(t.words)
             forms = [tw, list(t.lemmas)]
@@ -1208,6 +1312,191 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
                 s_ents, o_ents = bents, aents
             out.append((t, s_ents, o_ents, ae))
     return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Constructions that no single ontology phrase covers
+# ----------------------------------------------------------------------------------------------------------
+
+_BY_AUTHOR = Trigger("AUTHOR_OF", ("by",), ("by",), False, False, "construction", "<work> by <person>")
+_POSS_AUTHOR = Trigger("AUTHOR_OF", (), (), False, False, "construction", "<her> <work noun>, <work>")
+
+
+def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
+    """(trigger, subject tokens, object tokens, anchor): "the novel X by Y", "X by Y", "her memoir, X"."""
+    out = []
+    for tok in sent:
+        # "the novel 'X' by Y", "'X' by Y": a by-phrase on a noun (not the agent of a passive verb)
+        head = tok.head
+        if tok.lower_ == "by" and tok.dep_ == "prep" and head.pos_ in {"VERB", "AUX"} and not _is_passive(head):
+            # "praised the novel X by Y": the parser hangs the by-phrase on the verb; take the object just before
+            head = next(
+                (
+                    c
+                    for c in head.children
+                    if c.dep_ == "dobj" and max(x.i for x in c.subtree) + 1 in (tok.i, tok.i - 1)
+                ),
+                head,
+            )
+        if tok.lower_ == "by" and tok.dep_ == "prep" and head.pos_ in {"NOUN", "PROPN"}:
+            is_work = head.lemma_.lower() in trig.type_nouns and trig.type_nouns[head.lemma_.lower()] == "Work"
+            if not is_work and head.i in d.tok2mention:
+                is_work = d.entities[d.mentions[d.tok2mention[head.i]].entity].type == "Work"
+            if is_work:
+                out.append((_BY_AUTHOR, _pobjs(tok), [head], tok))
+        # "Its members include A, B and C", "the founders were A and B", "its employees include A": a plural role
+        # noun as the subject of include/be; the listed names hold the role, the possessor (or of-object) is the
+        # other end
+        if tok.dep_ == "nsubj" and tok.tag_ == "NNS" and tok.head.lemma_.lower() in {"include", "be", "comprise"}:
+            roles = [
+                t
+                for t in trig.by_first.get(tok.lemma_.lower(), [])
+                if t.source == "noun" and len(t.words) == 1 and t.lemmas[0] == tok.lemma_.lower()
+            ]
+            listed = [c for c in tok.head.children if c.dep_ in {"dobj", "attr"}]
+            other = [c for c in tok.children if c.dep_ == "poss"] or [
+                p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c)
+            ]
+            for t in roles[:1]:
+                if listed and other:
+                    out.append((t, listed, other, tok))
+        # "Her memoir, 'X'", "his novel 'X'": a possessive before a work noun that names the work
+        if tok.pos_ == "NOUN" and trig.type_nouns.get(tok.lemma_.lower()) == "Work":
+            poss = [c for c in tok.children if c.dep_ == "poss" and (c.i in d.refs or c.i in d.tok2mention)]
+            named = [c for c in tok.children if c.dep_ in {"appos", "compound", "nmod"} and c.i in d.tok2mention]
+            if poss and named:
+                out.append((_POSS_AUTHOR, poss, [tok], tok))
+    return out
+
+
+def _recent_couple(d: _Doc, found: list, sent_i: int) -> list[int]:
+    """'the couple': the two people of a MARRIED_TO fact found in this or the previous sentence."""
+    for c in reversed(found):
+        if c.sent < sent_i - 1:
+            break
+        if c.relation == "MARRIED_TO":
+            return [c.subj, c.obj]
+    return []
+
+
+def _table_candidates(d: _Doc, trig: TriggerSet) -> list[tuple[Trigger, list[int], list[int], int]]:
+    """Infobox tables ("| Founder | Hedwig Orrin |" under a header row naming the subject): a row whose label is a
+    role noun relates the row's first name to the table's subject."""
+    doc = d.spacy_doc
+    spans = [(doc[m.start].idx, doc[m.end - 1].idx + len(doc[m.end - 1]), m.entity, m.start) for m in d.mentions]
+
+    def names_in(a: int, b: int) -> list[tuple[int, int]]:
+        return [(e, tok) for s, en, e, tok in spans if s >= a and en <= b]
+
+    out = []
+    subject: int | None = None
+    in_table = False
+    pos = 0
+    for line in doc.text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        body = line.strip()
+        if not (body.startswith("|") and body.endswith("|") and len(body) > 1):
+            in_table, subject = False, None
+            continue
+        cells, offs = [], []
+        o = start + line.index("|") + 1
+        for cell in body[1:-1].split("|"):
+            cells.append(cell)
+            offs.append((o, o + len(cell)))
+            o += len(cell) + 1
+        if all(set(c) <= set("-: ") for c in cells):
+            continue  # the |---|---| separator
+        if not in_table:
+            in_table = True
+            header = [n for a, b in offs for n in names_in(a, b)]
+            subject = header[0][0] if header else None
+            continue
+        if subject is None or len(cells) < 2:
+            continue
+        label = [w for w in re.findall(r"[a-z]+(?:-[a-z]+)?", cells[0].lower()) if w not in SKIP_IN_PHRASE]
+        values = names_in(*offs[1])
+        if not label or not values:
+            continue
+        value, tok = values[0]
+        for t in trig.triggers:
+            if not t.noun:
+                continue
+            forms = (list(t.words), list(t.lemmas), [*t.words[:-1], t.words[-1] + "s"])
+            if label in forms:
+                out.append((t, [value], [subject], tok))
+    return out
+
+
+_FRAGMENT_SKIP = {"now", "currently", "also"}
+
+
+def _fragment_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list[int], list[int], int]]:
+    """Verbless list/infobox fragments whose subject is the line's first name:
+    "Calder Logistics - freight. Headquarters: Calvar. Chief executive: Mara Quill. Owner of Harrow Press."."""
+    doc = d.spacy_doc
+    first = next((t for t in sent if not t.is_punct and not t.is_space), None)
+    if first is None:
+        return []
+    j = first.i
+    if first.i in d.tok2mention:
+        # a capitalised role word taken for a name ("Owner of X.") is still the fragment's first word
+        m0 = d.mentions[d.tok2mention[first.i]]
+        if d.entities[m0.entity].type is not None or first.lower_ not in trig.by_first or m0.end - m0.start > 1:
+            return []
+        j = m0.end
+    line_start = doc.text.rfind("\n", 0, sent.start_char) + 1
+    head = None
+    for m in d.mentions:
+        if doc[m.start].idx >= line_start and m.end <= sent.start:
+            head = m.entity
+            break
+    if head is None:
+        return []
+    # the words up to the first name, then one group of names, then only punctuation to the end
+    while j < sent.end and j not in d.tok2mention:
+        j += 1
+    if j >= sent.end:
+        return []
+    lead = [w for w in _lex_norm(doc[first.i : j]) if w not in _FRAGMENT_SKIP]
+    if lead and lead[-1] == ":":
+        lead = lead[:-1]
+    if not lead or any(t.pos_ in {"VERB", "AUX"} and t.tag_ not in {"VBN"} for t in doc[first.i : j]):
+        return []
+    objs: list[int] = []
+    k = j
+    while k < sent.end:
+        mi = d.tok2mention.get(k)
+        if mi is not None:
+            e = d.mentions[mi].entity
+            if e not in objs:
+                objs.append(e)
+            k = d.mentions[mi].end
+        elif doc[k].lower_ in {",", "and", "&"}:
+            k += 1
+        else:
+            break
+    if any(not t.is_punct and not t.is_space for t in doc[k : sent.end]):
+        return []
+    out = []
+    for t in trig.triggers:
+        for f in (list(t.words), list(t.lemmas)):
+            if t.noun:
+                # "Owner of X" (the line's name holds the role); "Chief executive: X" (X holds it)
+                if lead in ([*f, "of"], [*f, "at"]):
+                    out.append((t, [head], objs, first.i))
+                elif lead in (f, [*f[:-1], f[-1] + "s"]):
+                    out.append((t, objs, [head], first.i))
+            elif lead == f:
+                out.append((t, [head], objs, first.i))
+        # one form is enough
+    seen = set()
+    uniq = []
+    for x in out:
+        key = (x[0].relation, x[0].inverse, tuple(x[1]), tuple(x[2]))
+        if key not in seen:
+            seen.add(key)
+            uniq.append(x)
+    return uniq
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -1270,9 +1559,24 @@ class OfflineExtractor:
         rel_options: dict[tuple[str, ...], list[str]] = {}
         for t in trig.triggers:
             rel_options.setdefault(t.words, []).append(t.relation)
-        for sent_i, sent in enumerate(d.spacy_doc.sents):
+        sents = list(d.spacy_doc.sents)
+        tok_sent = {tok.i: k for k, sp in enumerate(sents) for tok in sp}
+        for t, s_ents, o_ents, tok_i in _table_candidates(d, trig):
+            if t.inverse:
+                s_ents, o_ents = o_ents, s_ents
+            for s in s_ents:
+                for o in o_ents:
+                    out.append(_Candidate(t.relation, s, o, tok_sent.get(tok_i, 0), tok_i, 0.75, f"table:{t.text}", ()))
+        for sent_i, sent in enumerate(sents):
             for t, subj_toks, obj_toks, anchor in _dep_candidates(d, trig, sent, sent_i):
+                if _irrealis(anchor):
+                    continue
                 s_ents, o_ents = _expand(d, subj_toks), _expand(d, obj_toks)
+                if not s_ents and any(x.lower_ in {"couple", "pair"} for x in subj_toks):
+                    s_ents = _recent_couple(d, out, sent_i)
+                if not obj_toks:  # symmetric relation among a coordinated subject
+                    group = s_ents
+                    s_ents, o_ents = group[:1], group[1:2] if len(group) == 2 else []
                 if t.inverse:
                     s_ents, o_ents = o_ents, s_ents
                 via_ref = any(x.i in d.refs for x in [*subj_toks, *obj_toks])
@@ -1290,7 +1594,16 @@ class OfflineExtractor:
                                 tuple(rel_options.get(t.words, [])),
                             )
                         )
-            for t, s_ents, o_ents, tok_i in _lex_candidates(d, trig, sent):
+            for t, subj_toks, obj_toks, anchor in _construction_candidates(d, trig, sent):
+                if _irrealis(anchor):
+                    continue
+                s_ents, o_ents = _expand(d, subj_toks), _expand(d, obj_toks)
+                for s in s_ents:
+                    for o in o_ents:
+                        out.append(_Candidate(t.relation, s, o, sent_i, anchor.i, 0.75, f"con:{t.text}", ()))
+            for t, s_ents, o_ents, tok_i in _lex_candidates(d, trig, sent) + _fragment_candidates(d, trig, sent):
+                if _irrealis(d.spacy_doc[tok_i]):
+                    continue
                 if t.inverse:
                     s_ents, o_ents = o_ents, s_ents
                 for s in s_ents:
@@ -1319,7 +1632,7 @@ class OfflineExtractor:
 
         # Each candidate votes, per sentence, for the type it needs at each end (when the other end fits or is
         # untyped). A weak type (NER or none) changes when another type has more sentences voting for it.
-        votes: dict[int, dict[str, dict[int, float]]] = {}  # entity → type → sentence → weight
+        votes: dict[int, dict[str, dict[int, float]]] = {}  # entity → type → trigger token → weight
         for c in cands:
             rel = ontology.relation(c.relation)
             if rel is None or c.subj == c.obj:
@@ -1329,12 +1642,19 @@ class OfflineExtractor:
                 ent, oth = d.entities[ei], d.entities[other]
                 if oth.type is not None and oth.type not in other_allowed:
                     continue
-                # a relation with one allowed type demands it; one with several only hints at them
+                # a relation with one allowed type demands it; one with several only hints at them. A phrase shared
+                # by several relations ("belongs to": MEMBER_OF, SUBSIDIARY_OF) hints at the types of all of them.
                 wants = list(allowed)
+                for alt in c.options:
+                    alt_rel = ontology.relation(alt)
+                    if alt_rel is not None and alt != c.relation:
+                        alt_types = alt_rel.domain if ei == c.subj else alt_rel.range
+                        wants += [x for x in alt_types if x not in wants]
                 for want in wants:
                     w = 1.0 / len(wants)
+                    # alternatives of one trigger (same anchor token) vote once; separate triggers add up
                     per_sent = votes.setdefault(ei, {}).setdefault(want, {})
-                    per_sent[c.sent] = max(per_sent.get(c.sent, 0.0), w)
+                    per_sent[c.token] = max(per_sent.get(c.token, 0.0), w)
         for ei, by_type in sorted(votes.items()):
             ent = d.entities[ei]
             if ent.strong:
@@ -1348,7 +1668,26 @@ class OfflineExtractor:
                 d.corrections.append(msg)
                 ent.corrected_from = ent.type or "untyped"
                 ent.type = best
-        return [c for c in cands if c.subj != c.obj and fits(c)]
+        kept = [c for c in cands if c.subj != c.obj and fits(c)]
+
+        # one phrase, several relations that all fit the types ("belongs to": MEMBER_OF or SUBSIDIARY_OF): the
+        # relation with the narrower signature wins (Organization → Organization ownership is SUBSIDIARY_OF)
+        def width(name: str) -> int:
+            rel = ontology.relation(name)
+            return len(rel.domain) + len(rel.range) if rel is not None else 99
+
+        by_slot: dict[tuple, list[_Candidate]] = {}
+        for c in kept:
+            by_slot.setdefault((c.subj, c.obj, c.token), []).append(c)
+        out = []
+        for c in kept:
+            rivals = [
+                x for x in by_slot[(c.subj, c.obj, c.token)] if x.relation != c.relation and x.relation in c.options
+            ]
+            if any(width(x.relation) < width(c.relation) for x in rivals):
+                continue
+            out.append(c)
+        return out
 
     def _package(self, doc: Document, d: _Doc, cands: list[_Candidate], chunks: list[Chunk], ontology: Ontology):
         sdoc = d.spacy_doc

@@ -579,7 +579,7 @@ def _operands(pred: Any) -> list[Any]:
 _PREDICATES = (ast.ComparisonPredicate, gcy.StringMatchPredicate, gcy.RegexMatchPredicate, gcy.InPredicate)
 
 
-def check_parameters(parsed: Parsed, params: dict[str, Any]) -> RuleResult:
+def check_parameters(parsed: Parsed, params: dict[str, Any], *, require_values: bool = True) -> RuleResult:
     params = dict(params)
     new: dict[str, Any] = {}
     edits: list[Edit] = []
@@ -636,7 +636,7 @@ def check_parameters(parsed: Parsed, params: dict[str, Any]) -> RuleResult:
     }
     used = {_param_name(ref) for ref in parsed.ast.find_all(ast.GeneralParameterReference)}
     missing = sorted(used - set(params) - limit_params)
-    if missing:
+    if missing and require_values:
         names = ", ".join(f"${m}" for m in missing)
         return RuleResult(_check("parameters", "failed", f"no value given for {names}"))
     if edits:
