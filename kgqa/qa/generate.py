@@ -129,7 +129,9 @@ def llm_components(spec: str | None, settings: Any) -> tuple[CypherGenerator | N
     ``make_synthesizer(spec: str, settings) -> AnswerSynthesizer | None``.
     """
     value = (spec or "offline").strip()
-    if value.lower() in {"", "offline", "none", "off"}:
+    off = {"", "offline", "none", "off"}
+    answer_only = value.lower() in off and (getattr(settings, "llm_answer", None) or "").strip().lower() not in off
+    if value.lower() in off and not answer_only:
         return None, None
     try:
         from kgqa.qa import llm_qa  # type: ignore[attr-defined]
@@ -140,4 +142,6 @@ def llm_components(spec: str | None, settings: Any) -> tuple[CypherGenerator | N
             f"LLM-backed question answering ({value}) is not available in this build",
             "use --llm offline (the default)",
         ) from exc
+    if answer_only:  # offline Cypher, LLM-written answers (KGQA_LLM_ANSWER alone)
+        return None, llm_qa.make_synthesizer(value, settings)
     return llm_qa.make_generator(value, settings), llm_qa.make_synthesizer(value, settings)
