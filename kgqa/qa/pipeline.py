@@ -22,6 +22,7 @@ from kgqa.errors import GraphUnavailable
 from kgqa.graph.client import Graph, QueryFailed, ReadResult
 from kgqa.graph.schema import STRUCTURAL_LABELS, GraphSchema, introspect
 from kgqa.qa import linking
+from kgqa.qa.cypher_checks import check_cypher
 from kgqa.qa.generate import CypherCandidate, CypherGenerator, format_feedback
 from kgqa.qa.model import (
     AnswerItem,
@@ -127,66 +128,6 @@ class _Outcome:
     checks: list[Check] = field(default_factory=list)
 
 
-_WRITE = re.compile(
-    r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD\s+CSV|FOREACH|CALL|GRANT|DENY|REVOKE|ALTER|RENAME|TERMINATE|START|STOP)\b",
-    re.IGNORECASE,
-)
-
-
-def _strip_strings(cypher: str) -> str:
-    return re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*", "''", cypher)
-
-
-def _local_checks(cypher: str, params: dict[str, Any], schema: GraphSchema, graph: Graph | None) -> _Outcome:
-    """Minimal rule-based checks used until ``kgqa.qa.cypher_checks`` is available."""
-    checks: list[Check] = []
-    bare = _strip_strings(cypher)
-    ok = True
-    writes = _WRITE.findall(bare)
-    if writes:
-        ok = False
-        checks.append(Check(name="read_only", status="failed", detail=f"write clause: {writes[0].upper()}"))
-    else:
-        checks.append(Check(name="read_only", status="passed"))
-    if ";" in bare:
-        ok = False
-        checks.append(Check(name="single_statement", status="failed", detail="more than one statement"))
-    if re.search(r"\*\s*(\]|\.\.\s*\])", bare) or re.search(r"\*\s*\d*\s*\.\.\s*\]", bare):
-        ok = False
-        checks.append(Check(name="bounds", status="failed", detail="unbounded variable-length path"))
-    else:
-        checks.append(Check(name="bounds", status="passed"))
-    if not re.search(r"\bLIMIT\s+\d+\s*$", bare.strip(), re.IGNORECASE):
-        ok = False
-        checks.append(Check(name="limit", status="failed", detail="no LIMIT at the end"))
-    else:
-        checks.append(Check(name="limit", status="passed"))
-    missing = sorted(set(re.findall(r"\$(\w+)", bare)) - set(params))
-    if missing:
-        ok = False
-        checks.append(Check(name="parameters", status="failed", detail=f"missing: {', '.join(missing)}"))
-    else:
-        checks.append(Check(name="parameters", status="passed"))
-    known = set(schema.relationship_types)
-    used = set(re.findall(r"\[\s*\w*\s*:\s*`?(\w+)`?", bare))
-    unknown = sorted(used - known) if known else []
-    if unknown:
-        ok = False
-        checks.append(Check(name="schema", status="failed", detail=f"unknown relationship types: {', '.join(unknown)}"))
-    else:
-        checks.append(Check(name="schema", status="passed"))
-    if graph is None:
-        checks.append(Check(name="explain", status="skipped", detail="query compiled by kgqa's parser"))
-    elif ok:
-        try:
-            graph.explain(cypher, params)
-            checks.append(Check(name="explain", status="passed"))
-        except QueryFailed as exc:
-            ok = False
-            checks.append(Check(name="explain", status="failed", detail=exc.message))
-    return _Outcome(ok, cypher, params, checks)
-
-
 _check_cache: OrderedDict[tuple, _Outcome] = OrderedDict()
 CHECK_CACHE_SIZE = 4096
 
@@ -205,13 +146,10 @@ def check_candidate(
     (the same question shape with another entity costs a dictionary lookup). Outcomes that needed
     the server (EXPLAIN) are cached only for the same server.
     """
-    try:
-        from kgqa.qa.cypher_checks import check_cypher
-    except ImportError:  # pragma: no cover - the checks module is part of kgqa
-        return _local_checks(cypher, params, schema, graph), False
     key = (
         cypher,
-        tuple(sorted((k, type(v).__name__) for k, v in params.items())),
+        # integer values (e.g. a $limit) change the outcome of the bounds/limit checks: keep them in the key
+        tuple(sorted((k, type(v).__name__, v if isinstance(v, int) else None) for k, v in params.items())),
         _schema_key(schema),
         max_hops,
         limit,
