@@ -56,7 +56,7 @@ def test_schemathesis_finds_no_server_errors(settings: Settings, graph: Graph, t
             "--phases",
             "examples,coverage,fuzzing",
             "--workers",
-            "2",
+            "1",  # two worker threads intermittently hit a CPython 3.11 "AST constructor recursion" error inside schemathesis
             "--seed",
             "20261122",
             "--no-color",
