@@ -48,6 +48,8 @@ PERSON_PRONOUNS = {
     "herself": "f",
 }
 THING_PRONOUNS = {"it", "its", "itself"}
+KIN_NOUNS = {"son", "daughter", "child", "children", "kid", "kids", "father", "mother", "parent", "parents", "brother",
+             "sister", "twin", "grandson", "granddaughter"}  # fmt: skip
 GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "dame", "lord", "lady"}
 FEMALE_WORDS = {"wife", "mother", "daughter", "sister", "alumna", "ms", "mrs", "miss", "dame", "lady", "woman"}
@@ -358,7 +360,10 @@ def _clean_span(doc, start: int, end: int, trig: TriggerSet) -> tuple[int, int]:
 
 
 def _is_name_token(tok) -> bool:
-    return tok.tag_ in {"NNP", "NNPS"} or (tok.is_title and not tok.is_sent_start and tok.pos_ in {"NOUN", "PROPN"})
+    # a capitalised word mid-sentence that the tagger took for an interjection is a name word ("Ada Pike" → "Pike"/UH)
+    return tok.tag_ in {"NNP", "NNPS"} or (
+        tok.is_title and not tok.is_sent_start and tok.pos_ in {"NOUN", "PROPN", "INTJ", "X"}
+    )
 
 
 def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
@@ -643,6 +648,50 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
             d.tok2mention[tok.i] = mi
 
 
+def _join_later_full_names(d: _Doc) -> None:
+    """A one-word person name seen before (or without) the full name joins the one full name it is part of.
+
+    "Ada" in a bad parse of "Engineers Ada Pike" or a first mention "Ada" before "Ada Pike" is introduced: when
+    exactly one person entity of two or more words starts or ends with that word, the short entity's mentions
+    move to it.
+    """
+    full: dict[str, set[int]] = {}
+    for ei, ent in enumerate(d.entities):
+        words = ent.name.split()
+        if ent.type == "Person" and len(words) >= 2:
+            for w in (words[0], words[-1]):
+                full.setdefault(w.lower(), set()).add(ei)
+    used = {m.entity for m in d.mentions}
+    for ei, ent in enumerate(d.entities):
+        words = ent.name.split()
+        if ei not in used or len(words) != 1 or (ent.strong and ent.type != "Person"):
+            continue
+        targets = full.get(words[0].lower(), set()) - {ei}
+        if len(targets) == 1:
+            target = next(iter(targets))
+            for m in d.mentions:
+                if m.entity == ei:
+                    m.entity = target
+            log.debug("short name %r joined %r", ent.name, d.entities[target].name)
+
+
+def _family_surnames(d: _Doc, facts: list[_Candidate]) -> None:
+    """A first name alone that is a child or sibling of a named person takes the family's surname.
+
+    "Our son Nils" in Bo Lin's interview is Nils Lin, as a reader would write it (spouses keep their own names).
+    """
+    for c in facts:
+        if c.relation not in {"CHILD_OF", "SIBLING_OF"}:
+            continue
+        for short, other in ((c.subj, c.obj), (c.obj, c.subj)):
+            s_ent, o_ent = d.entities[short], d.entities[other]
+            s_words, o_words = s_ent.name.split(), o_ent.name.split()
+            if len(s_words) == 1 and len(o_words) >= 2 and s_ent.type == "Person" and s_words[0][:1].isupper():
+                if any(e.name == f"{s_ent.name} {o_words[-1]}" for e in d.entities):
+                    continue
+                s_ent.name = f"{s_ent.name} {o_words[-1]}"
+
+
 def _display_name(doc, m: _Mention) -> str:
     start = m.start + 1 if doc[m.start].text == "The" and doc[m.start].is_sent_start else m.start
     text = doc[start : m.end].text
@@ -727,6 +776,8 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
                         history.append((tok.i, target, True))
             elif low in {"i", "me", "my", "myself"} and tok.pos_ == "PRON" and speaker is not None:
                 d.refs[tok.i] = [speaker]
+            elif low == "our" and speaker is not None and tok.head.lemma_.lower() in KIN_NOUNS:
+                d.refs[tok.i] = [speaker]  # "our son Nils" in Bo Lin's interview (but "our company" is not Bo Lin)
             elif low in GROUP_PRONOUNS and tok.pos_ == "PRON":
                 # they/their: two or more persons earlier in this sentence, else the two persons of the previous
                 # sentence, else the latest coordinated group of persons
@@ -949,8 +1000,8 @@ def _holders(noun, depth: int = 0) -> list:
         out += _subjects(verb) if verb.pos_ in {"VERB", "AUX"} else [verb]
     if noun.dep_ == "compound" and noun.head.pos_ == "PROPN":
         out.append(noun.head)
-    if noun.dep_ == "dobj" and noun.head.lemma_ == "have":
-        out += _subjects(noun.head)  # "X has its head office in Y"
+    if noun.dep_ == "dobj" and noun.head.lemma_.lower() in HOLD_VERBS:
+        out += _subjects(noun.head)  # "X has its head office in Y", "X holds a degree from Y"
     if noun.dep_ in {"nsubj", "nsubjpass"} and noun.head.lemma_ == "be":
         out += [c for c in noun.head.children if c.dep_ == "attr"]
     if not out and noun.dep_ == "conj" and depth < 3:
@@ -1009,6 +1060,14 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                             and c.pos_ == "NOUN"
                             and (c.dep_ == "dobj" or (c.dep_ == "attr" and c.lemma_.lower() in trig.type_nouns))
                         ]
+                        # ... or on the noun of a with-phrase ("lives with her family in X")
+                        hosts += [
+                            p
+                            for c in tok.children
+                            if c.dep_ == "prep" and c.lower_ == "with"
+                            for p in _pobjs(c)
+                            if p.pos_ == "NOUN" and p.i not in d.tok2mention
+                        ]
                         # ... or on a date in between ("born on May 2, 1908 in Karlsruhe")
                         hosts += [
                             x
@@ -1061,6 +1120,11 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
         i += 1
     return out
 
+
+# verbs whose object noun describes the subject: "holds a degree from", "has its head office in"
+HOLD_VERBS = {"have", "hold", "earn", "receive", "obtain", "get", "gain", "complete", "take"}
+# nouns standing for the body of an organisation: "sits on the council of X" is a seat in X
+GROUP_NOUNS = {"board", "council", "committee", "faculty", "staff", "team", "panel", "trustees", "ranks", "payroll"}
 
 MODALS = {"will", "would", "might", "may", "could", "should", "shall", "'ll", "wo"}
 # "will stay on as head of X" still states the present
@@ -1182,6 +1246,12 @@ def _expand(d: _Doc, tokens: list) -> list[int]:
             ]
             if named:
                 stack[0:0] = named[:1]
+                continue
+        if not found and tok.lemma_.lower() in GROUP_NOUNS:
+            # "sits on the advisory council of X", "joined the staff at X": the organisation behind the body
+            inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ in {"of", "at"} for p in _pobjs(c)]
+            if inner:
+                stack[0:0] = inner[:1]
                 continue
         if not found and tok.pos_ in {"NOUN", "PROPN", "ADJ"}:
             # "X is a publisher headquartered in Y", "X, a memoir written by Y": the noun stands for X
@@ -1319,7 +1389,13 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
 # ----------------------------------------------------------------------------------------------------------
 
 _BY_AUTHOR = Trigger("AUTHOR_OF", ("by",), ("by",), False, False, "construction", "<work> by <person>")
+_CITED_PUBLISHER = Trigger("PUBLISHED_BY", ("(",), ("(",), False, False, "construction", "<work> (<publisher>, <year>)")
 _POSS_AUTHOR = Trigger("AUTHOR_OF", (), (), False, False, "construction", "<her> <work noun>, <work>")
+
+
+def doc_quote(i: int, d: _Doc) -> bool:
+    """True when token i is a closing quotation mark."""
+    return i >= 0 and d.spacy_doc[i].text in {'"', "”", "'", "’"}
 
 
 def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
@@ -1360,6 +1436,17 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
             for t in roles[:1]:
                 if listed and other:
                     out.append((t, listed, other, tok))
+        # '"X" (Y, 2023)': a work followed by a parenthesis naming an organisation is a citation of its publisher
+        if tok.text == "(" and tok.i > sent.start and tok.i + 1 < sent.end:
+            before = d.tok2mention.get(tok.i - 1)
+            if before is None and doc_quote(tok.i - 1, d):
+                before = d.tok2mention.get(tok.i - 2)
+            after = d.tok2mention.get(tok.i + 1)
+            if before is not None and after is not None:
+                work, org = d.mentions[before], d.mentions[after]
+                closes = org.end < sent.end and d.spacy_doc[org.end].text in {",", ")"}
+                if closes and d.entities[work.entity].type == "Work" and d.entities[org.entity].type == "Organization":
+                    out.append((_CITED_PUBLISHER, [d.spacy_doc[work.start]], [d.spacy_doc[org.start]], tok))
         # "Her memoir, 'X'", "his novel 'X'": a possessive before a work noun that names the work
         if tok.pos_ == "NOUN" and trig.type_nouns.get(tok.lemma_.lower()) == "Work":
             poss = [c for c in tok.children if c.dep_ == "poss" and (c.i in d.refs or c.i in d.tok2mention)]
@@ -1541,6 +1628,7 @@ class OfflineExtractor:
         d = _Doc(spacy_doc=sdoc)
         d.mentions = _find_mentions(sdoc, trig)
         _build_entities(d, trig, ontology)
+        _join_later_full_names(d)
         _resolve_references(d, trig)
         cands = self._candidates(d, trig, ontology)
         facts = self._check_types(d, cands, ontology, doc_id)
@@ -1552,6 +1640,7 @@ class OfflineExtractor:
             _resolve_references(d, trig)
             cands = self._candidates(d, trig, ontology)
             facts = self._check_types(d, cands, ontology, doc_id)
+        _family_surnames(d, facts)
         return d, facts, cands
 
     def _candidates(self, d: _Doc, trig: TriggerSet, ontology: Ontology) -> list[_Candidate]:
