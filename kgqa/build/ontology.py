@@ -40,6 +40,7 @@ class RelationType(BaseModel):
     inverse_phrases: list[str] = Field(default_factory=list)  # object-first phrasings: "employs"
     nouns: list[str] = Field(default_factory=list)  # role nouns: "CEO" (subject role), "founder"
     inverse_nouns: list[str] = Field(default_factory=list)  # object-role nouns: "employer", "alma mater"
+    implies: list[str] = Field(default_factory=list)  # relations a question may read into it: HQ in → located in
 
     @field_validator("name")
     @classmethod
@@ -60,7 +61,11 @@ class Ontology(BaseModel):
     @model_validator(mode="after")
     def _check_types(self) -> Ontology:
         known = {t.name for t in self.entity_types}
+        rel_names = {r.name for r in self.relation_types}
         for rel in self.relation_types:
+            for other in rel.implies:
+                if other not in rel_names:
+                    raise ValueError(f"relation {rel.name} implies unknown relation {other!r}")
             for t in [*rel.domain, *rel.range]:
                 if t not in known:
                     raise ValueError(
@@ -73,6 +78,10 @@ class Ontology(BaseModel):
 
     def relation(self, name: str) -> RelationType | None:
         return next((r for r in self.relation_types if r.name == name), None)
+
+    def implied_by(self, name: str) -> list[str]:
+        """Relations whose facts also answer questions about ``name`` (those listing it in ``implies``)."""
+        return [r.name for r in self.relation_types if name in r.implies]
 
     @property
     def entity_names(self) -> list[str]:

@@ -457,6 +457,7 @@ def _label(name: str) -> str:
 class _Compiler:
     def __init__(self, schema: GraphSchema, lex: Lexicon) -> None:
         self.labels = set(schema.labels)
+        self.rel_types = set(schema.relationship_types)
         self.lex = lex
         self.names: dict[int, str] = {}
         self.bound: set[str] = set()
@@ -488,10 +489,13 @@ class _Compiler:
 
     def arrow(self, rel: str, out: bool) -> str:
         """The relationship written from ``other`` towards the owner (leaf → root direction)."""
+        # relations that imply this one answer too ("located in" ← HEADQUARTERED_IN), where the graph has them
+        implied = [r for r in self.lex.ontology.implied_by(rel) if r in self.rel_types]
+        types = "|".join(_label(r) for r in [rel, *implied])
         if rel in self.lex.symmetric:
-            return f"-[:{_label(rel)}]-"
+            return f"-[:{types}]-"
         # owner -[rel]-> other  ⇒ written other <-[rel]- owner
-        return f"<-[:{_label(rel)}]-" if out else f"-[:{_label(rel)}]->"
+        return f"<-[:{types}]-" if out else f"-[:{types}]->"
 
 
 def _leaf_paths(var: Var, trail: list[tuple[Var, Edge]]) -> Iterator[list[tuple[Var, Edge]]]:

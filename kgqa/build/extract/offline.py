@@ -675,6 +675,25 @@ def _join_later_full_names(d: _Doc) -> None:
             log.debug("short name %r joined %r", ent.name, d.entities[target].name)
 
 
+def _retype_family_names(d: _Doc) -> None:
+    """A weakly typed two- or three-word name sharing its last word with a person's surname is a person.
+
+    spaCy often tags an unfamiliar "Linus Fenwick" ORG; when "Oda Fenwick" is a person in the same text and no word
+    of the name marks an organisation or place ("Fenwick Radio" keeps its type), the name is a relative's.
+    """
+    surnames = {
+        ent.name.split()[-1].lower() for ent in d.entities if ent.type == "Person" and len(ent.name.split()) >= 2
+    }
+    heads = NAME_HEADS["Organization"] | NAME_HEADS["Location"] | OF_NAME_HEADS
+    for ent in d.entities:
+        words = ent.name.lower().split()
+        if ent.strong or ent.type in {"Person", None} or not 2 <= len(words) <= 3:
+            continue
+        if words[-1] in surnames and not any(w in heads for w in words) and all(w.isalpha() for w in words):
+            log.debug("type corrected: %s: %s → Person (shares a person's surname)", ent.name, ent.type)
+            ent.corrected_from, ent.type = ent.type, "Person"
+
+
 def _family_surnames(d: _Doc, facts: list[_Candidate]) -> None:
     """A first name alone that is a child or sibling of a named person takes the family's surname.
 
@@ -778,6 +797,15 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
                 d.refs[tok.i] = [speaker]
             elif low == "our" and speaker is not None and tok.head.lemma_.lower() in KIN_NOUNS:
                 d.refs[tok.i] = [speaker]  # "our son Nils" in Bo Lin's interview (but "our company" is not Bo Lin)
+            elif (
+                low == "our" and tok.head.lemma_.lower() in trig.role_words and tok.head.lemma_.lower() not in KIN_NOUNS
+            ):
+                # "our chief executive, Ada Pike" on a company's page or in a staff letter: the organisation the
+                # text has named most so far (the latest of equals)
+                seen_orgs = Counter(e for _ti, e, _s in history if d.entities[e].type == "Organization")
+                if seen_orgs:
+                    last = {e: k for k, (_ti, e, _s) in enumerate(history)}
+                    d.refs[tok.i] = [max(seen_orgs, key=lambda e: (seen_orgs[e], last[e]))]
             elif low in GROUP_PRONOUNS and tok.pos_ == "PRON":
                 # they/their: two or more persons earlier in this sentence, else the two persons of the previous
                 # sentence, else the latest coordinated group of persons
@@ -1247,6 +1275,22 @@ def _expand(d: _Doc, tokens: list) -> list[int]:
             if named:
                 stack[0:0] = named[:1]
                 continue
+        if not found and tok.pos_ == "NOUN" and tok.tag_ == "NNS":
+            # "several novels, including X and Y", "firms such as X": the named examples
+            listed = [
+                p for c in tok.children if c.dep_ == "prep" and c.lower_ in {"including", "like"} for p in _pobjs(c)
+            ]
+            listed += [
+                p
+                for c in tok.children
+                if c.dep_ == "amod" and c.lower_ == "such"
+                for a in c.children
+                if a.lower_ == "as"
+                for p in _pobjs(a)
+            ]
+            if listed:
+                stack[0:0] = listed[:1]
+                continue
         if not found and tok.lemma_.lower() in GROUP_NOUNS:
             # "sits on the advisory council of X", "joined the staff at X": the organisation behind the body
             inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ in {"of", "at"} for p in _pobjs(c)]
@@ -1438,9 +1482,12 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
                     out.append((t, listed, other, tok))
         # '"X" (Y, 2023)': a work followed by a parenthesis naming an organisation is a citation of its publisher
         if tok.text == "(" and tok.i > sent.start and tok.i + 1 < sent.end:
-            before = d.tok2mention.get(tok.i - 1)
-            if before is None and doc_quote(tok.i - 1, d):
-                before = d.tok2mention.get(tok.i - 2)
+            k = tok.i - 1
+            while k > sent.start and d.spacy_doc[k].is_space:
+                k -= 1
+            before = d.tok2mention.get(k)
+            if before is None and doc_quote(k, d):
+                before = d.tok2mention.get(k - 1)
             after = d.tok2mention.get(tok.i + 1)
             if before is not None and after is not None:
                 work, org = d.mentions[before], d.mentions[after]
@@ -1586,6 +1633,72 @@ def _fragment_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger,
     return uniq
 
 
+def _role_line_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list[int], list[int], int]]:
+    """A byline under a person's heading: "## Ada Pike" then "*Co-founder and CEO, Tessel Labs*".
+
+    The line holds only role nouns (joined by "and"/"&"/"/"), a comma and organisation names; the person is the
+    name that made up the whole previous line.
+    """
+    doc = d.spacy_doc
+    toks = [t for t in sent if not t.is_space and t.text not in {"*", "_", "#"}]
+    comma = next((k for k, t in enumerate(toks) if t.text in {",", "|", "—", "–"}), None)
+    if comma is None or comma == 0 or comma + 1 >= len(toks):
+        return []
+    lead, rest = toks[:comma], toks[comma + 1 :]
+    orgs: list[int] = []
+    k = 0
+    while k < len(rest):
+        mi = d.tok2mention.get(rest[k].i)
+        if mi is not None:
+            e = d.mentions[mi].entity
+            if d.entities[e].type not in {"Organization", None}:
+                return []
+            orgs.append(e)
+            end = d.mentions[mi].end
+            while k < len(rest) and rest[k].i < end:
+                k += 1
+        elif rest[k].is_punct:
+            k += 1
+        else:
+            return []
+    if not orgs:
+        return []
+    # the previous line: one person's name and nothing else
+    line_start = doc.text.rfind("\n", 0, sent.start_char)
+    prev_end = line_start
+    while prev_end > 0 and doc.text[prev_end - 1] in " \t\n":
+        prev_end -= 1
+    prev_start = doc.text.rfind("\n", 0, prev_end) + 1
+    prev_text = doc.text[prev_start:prev_end].strip(" #*_")
+    person = next(
+        (
+            m.entity
+            for m in d.mentions
+            if doc[m.start].idx >= prev_start
+            and doc[m.end - 1].idx < prev_end
+            and d.entities[m.entity].name == prev_text
+            and d.entities[m.entity].type == "Person"
+        ),
+        None,
+    )
+    if person is None:
+        return []
+    # role nouns: split the lead at "and"/"&"/"/" and match each part against the role-noun triggers
+    parts: list[list[str]] = [[]]
+    for t in lead:
+        if t.lower_ in {"and", "&", "/"}:
+            parts.append([])
+        else:
+            parts[-1].append(t.lower_)
+    out = []
+    for part in parts:
+        for t in trig.triggers:
+            if t.source == "noun" and (list(t.words) == part or list(t.lemmas) == part):
+                out.append((t, [person], orgs, lead[0].i))
+                break
+    return out
+
+
 # ----------------------------------------------------------------------------------------------------------
 # The extractor
 # ----------------------------------------------------------------------------------------------------------
@@ -1629,6 +1742,7 @@ class OfflineExtractor:
         d.mentions = _find_mentions(sdoc, trig)
         _build_entities(d, trig, ontology)
         _join_later_full_names(d)
+        _retype_family_names(d)
         _resolve_references(d, trig)
         cands = self._candidates(d, trig, ontology)
         facts = self._check_types(d, cands, ontology, doc_id)
@@ -1690,7 +1804,8 @@ class OfflineExtractor:
                 for s in s_ents:
                     for o in o_ents:
                         out.append(_Candidate(t.relation, s, o, sent_i, anchor.i, 0.75, f"con:{t.text}", ()))
-            for t, s_ents, o_ents, tok_i in _lex_candidates(d, trig, sent) + _fragment_candidates(d, trig, sent):
+            lines = _lex_candidates(d, trig, sent) + _fragment_candidates(d, trig, sent)
+            for t, s_ents, o_ents, tok_i in lines + _role_line_candidates(d, trig, sent):
                 if _irrealis(d.spacy_doc[tok_i]):
                     continue
                 if t.inverse:
