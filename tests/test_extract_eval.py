@@ -93,7 +93,7 @@ def test_shipped_gold_files_parse(ontology):
     gold = load_gold(ROOT / "data" / "corpus_gold.tsv", ontology)
     assert len(gold) >= 80
     assert {t.relation for t in gold} == set(ontology.relation_names)
-    for name in ("corpus_heldout", "corpus_heldout2", "corpus_heldout3", "corpus_heldout4"):
+    for name in [f"corpus_heldout{k}" for k in ("", 2, 3, 4, 5, 6, 7)]:
         held = load_gold(ROOT / "data" / f"{name}_gold.tsv", ontology)
         assert len(held) >= 25
         assert (ROOT / "data" / name).is_dir()
@@ -199,14 +199,12 @@ def test_webnlg_mapping_and_scoring(tmp_path, ontology):
         webnlg_eval(bad, OfflineExtractor(), ontology)
 
 
-def test_held_out_sets_do_not_regress(ontology):
-    """Pooled over the four held-out sets (no longer blind, see data/README.md): 0.81 F1 (P 0.96, R 0.70) when
-    written; the floor leaves room for small changes."""
+def _pooled(names: list[str], ontology):
     from kgqa.build.extract.offline import OfflineExtractor
 
     extractor = OfflineExtractor()
     predicted, gold = [], []
-    for name in ("corpus_heldout", "corpus_heldout2", "corpus_heldout3", "corpus_heldout4"):
+    for name in names:
         docs = read_documents(ROOT / "data" / name)
         predicted += [
             Triple(t.subject, t.relation, t.object, scope=name) for t in direct_triples(docs, extractor, ontology)
@@ -215,5 +213,18 @@ def test_held_out_sets_do_not_regress(ontology):
             Triple(t.subject, t.relation, t.object, scope=name)
             for t in load_gold(ROOT / "data" / f"{name}_gold.tsv", ontology)
         ]
-    score = score_triples(predicted, gold, ontology)
-    assert score.overall.precision >= 0.90 and score.overall.f1 >= 0.78, score.as_dict(details=False)
+    return score_triples(predicted, gold, ontology)
+
+
+def test_held_out_sets_do_not_regress(ontology):
+    """Pooled over the first four held-out sets (no longer blind, see data/README.md): F1 0.81 (P 0.96, R 0.70) at
+    the end of session 1, 0.87 (P 0.98, R 0.78) after session 2's rules; the floor leaves room for small changes."""
+    score = _pooled(["corpus_heldout", "corpus_heldout2", "corpus_heldout3", "corpus_heldout4"], ontology)
+    assert score.overall.precision >= 0.92 and score.overall.f1 >= 0.83, score.as_dict(details=False)
+
+
+def test_new_world_held_out_sets_do_not_regress(ontology):
+    """Sets 5-7 (a new invented world, written blind by someone who never saw the extractor): F1 0.456 blind at
+    f2b03e9, 0.489 (P 0.65, R 0.39) after one more rule; a regression guard, not a target."""
+    score = _pooled(["corpus_heldout5", "corpus_heldout6", "corpus_heldout7"], ontology)
+    assert score.overall.precision >= 0.60 and score.overall.f1 >= 0.45, score.as_dict(details=False)

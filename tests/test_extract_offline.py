@@ -351,3 +351,83 @@ def test_a_name_inside_a_date_span_is_still_a_name(extractor, ontology):
     facts = facts_of(extractor, ontology, "1998 - Oren Vale and his sister Lina Vale found Nimbus Freight.")
     assert ("Oren Vale", "FOUNDED", "Nimbus Freight") in facts
     assert ("Lina Vale", "FOUNDED", "Nimbus Freight") in facts
+
+
+# -- session 2 constructions (each sentence is new text, not taken from a corpus file) ----------------------
+
+
+def test_degree_from_and_seat_on_a_council(extractor, ontology):
+    facts = facts_of(
+        extractor,
+        ontology,
+        "Petra Lund holds a law degree from the University of Ostby. "
+        "She sits on the advisory council of the Harbour Pilots Association.",
+    )
+    assert ("Petra Lund", "STUDIED_AT", "University of Ostby") in facts
+    assert ("Petra Lund", "MEMBER_OF", "Harbour Pilots Association") in facts
+
+
+def test_lives_with_family_in(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Jonas Varga grew up on a farm and now lives with his family in Tollmouth.")
+    assert ("Jonas Varga", "LIVES_IN", "Tollmouth") in facts
+
+
+def test_cited_publisher_in_parentheses(extractor, ontology):
+    facts = facts_of(extractor, ontology, 'Mira Olsen is the author of "Cold Current" (Fernhill Books, 2021).')
+    assert ("Cold Current", "PUBLISHED_BY", "Fernhill Books") in facts
+    assert ("Mira Olsen", "AUTHOR_OF", "Cold Current") in facts
+
+
+def test_byline_under_a_person_heading(extractor, ontology):
+    text = "## Tove Arnesen\n\n*Founder and CEO, Brightwater Analytics*\n\nTove Arnesen spoke about sensors.\n"
+    facts = facts_of(extractor, ontology, text)
+    assert ("Tove Arnesen", "FOUNDED", "Brightwater Analytics") in facts
+    assert ("Tove Arnesen", "CEO_OF", "Brightwater Analytics") in facts
+
+
+def test_our_chief_executive_is_the_pages_organisation(extractor, ontology):
+    text = (
+        "Brightwater Analytics builds river sensors. Brightwater Analytics sells to Calder Logistics.\n\n"
+        "Our chief executive, Tove Arnesen, previously worked at Orrin Bank."
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Tove Arnesen", "CEO_OF", "Brightwater Analytics") in facts
+    assert ("Tove Arnesen", "CEO_OF", "Calder Logistics") not in facts
+
+
+def test_place_comma_place_and_noun_phrase_location(extractor, ontology):
+    facts = facts_of(
+        extractor,
+        ontology,
+        "In 2019 Corwen Media bought Hale & Finch, a small press in Dunmere. "
+        "The deal was signed in Dunmere, Estland, on a Monday.",
+    )
+    assert ("Hale & Finch", "LOCATED_IN", "Dunmere") in facts
+    assert ("Dunmere", "LOCATED_IN", "Estland") in facts
+
+
+def test_a_list_of_places_is_not_containment(extractor, ontology):
+    facts = facts_of(extractor, ontology, "The band played in Dunmere, Tollmouth, Ostby and Fernhill last year.")
+    assert not {f for f in facts if f[1] == "LOCATED_IN"}
+
+
+def test_first_name_child_takes_the_family_surname(extractor, ontology):
+    text = "# Five questions for Bo Lin\n\nI was born in Ostby. Our son Nils works at Tessel Labs now."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Nils Lin", "CHILD_OF", "Bo Lin") in facts
+    assert ("Nils Lin", "WORKS_FOR", "Tessel Labs") in facts
+
+
+def test_ontology_implies_must_name_a_known_relation(tmp_path):
+    from kgqa.errors import InputError
+
+    bad = tmp_path / "o.yaml"
+    bad.write_text(
+        "entity_types: [{name: Organization}, {name: Location}]\n"
+        "relation_types:\n"
+        "  - {name: HEADQUARTERED_IN, domain: [Organization], range: [Location], implies: [SITED_IN]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="implies unknown relation 'SITED_IN'"):
+        load_ontology(bad)
+    assert load_ontology().implied_by("LOCATED_IN") == ["HEADQUARTERED_IN"]

@@ -64,9 +64,12 @@ def _tokens(text: str) -> int:
 
 
 def _stems(text: str) -> set[str]:
+    """Content words, crudely stemmed ("founded" → "found"); English stop words (spaCy's list) dropped."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
     out = set()
     for w in re.findall(r"[a-z]+", text.lower()):
-        if len(w) < 3:
+        if len(w) < 3 or w in STOP_WORDS:
             continue
         for suffix in ("ing", "ed", "es", "s"):
             if w.endswith(suffix) and len(w) - len(suffix) >= 3:

@@ -1151,6 +1151,7 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
 
 # verbs whose object noun describes the subject: "holds a degree from", "has its head office in"
 HOLD_VERBS = {"have", "hold", "earn", "receive", "obtain", "get", "gain", "complete", "take"}
+PLACE_NOUNS = {"city", "town", "village", "hamlet", "port", "region", "district", "county", "province", "island"}
 # nouns standing for the body of an organisation: "sits on the council of X" is a seat in X
 GROUP_NOUNS = {"board", "council", "committee", "faculty", "staff", "team", "panel", "trustees", "ranks", "payroll"}
 
@@ -1290,6 +1291,12 @@ def _expand(d: _Doc, tokens: list) -> list[int]:
             ]
             if listed:
                 stack[0:0] = listed[:1]
+                continue
+        if not found and tok.lemma_.lower() in PLACE_NOUNS:
+            # "born in the fishing village of Saltcombe": the place the noun names
+            inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c)]
+            if inner:
+                stack[0:0] = inner[:1]
                 continue
         if not found and tok.lemma_.lower() in GROUP_NOUNS:
             # "sits on the advisory council of X", "joined the staff at X": the organisation behind the body
@@ -1433,8 +1440,74 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
 # ----------------------------------------------------------------------------------------------------------
 
 _BY_AUTHOR = Trigger("AUTHOR_OF", ("by",), ("by",), False, False, "construction", "<work> by <person>")
+_PLACE_IN = Trigger("LOCATED_IN", ("in",), ("in",), False, False, "construction", "<X>, <noun> in <place>")
+_PLACE_COMMA = Trigger("LOCATED_IN", (",",), (",",), False, False, "construction", "<place>, <larger place>")
 _CITED_PUBLISHER = Trigger("PUBLISHED_BY", ("(",), ("(",), False, False, "construction", "<work> (<publisher>, <year>)")
 _POSS_AUTHOR = Trigger("AUTHOR_OF", (), (), False, False, "construction", "<her> <work noun>, <work>")
+
+
+def _mention_entity(d: _Doc, tok) -> int | None:
+    mi = d.tok2mention.get(tok.i)
+    return d.mentions[mi].entity if mi is not None else None
+
+
+def _locative(d: _Doc, tok) -> list[tuple]:
+    """Location facts carried by noun phrases rather than verbs, at the head token of a mention.
+
+    - "the Halvard Polar Institute in Trennick", "Brightkiln, a Haldby start-up", "Lindgren Controls, a software
+      house in Brisholm": an organisation or place with an in-phrase (on it or on its apposition) or a place
+      word before its apposition's noun;
+    - "Brisholm, Vestrland": two places joined by a comma, outside a list.
+    """
+    doc = d.spacy_doc
+    ent = _mention_entity(d, tok)
+
+    def may_be(e: int, types: set[str]) -> bool:  # a weak (NER) type may still be corrected by the relation
+        return d.entities[e].type in types or not d.entities[e].strong
+
+    if ent is None or not may_be(ent, {"Organization", "Location"}):
+        return []
+    m = d.mentions[d.tok2mention[tok.i]]
+    if tok.i != doc[m.start : m.end].root.i:
+        return []
+    # a name inside a list ("in Dunmere, Tollmouth, Ostby and Fernhill") is not a container of its neighbours
+    outside = [c for c in tok.subtree if not m.start <= c.i < m.end]
+    in_list = tok.dep_ == "conj" or any(c.dep_ == "conj" and c.head.i == tok.i for c in outside)
+    in_list = in_list or any(c.dep_ == "appos" and c.i in d.tok2mention for c in outside if c.head.i == tok.i) and any(
+        c.dep_ == "conj" for c in outside
+    )
+    if in_list:
+        return []
+    out = []
+
+    def places(tokens) -> list:
+        return [t for t in tokens if (e := _mention_entity(d, t)) is not None and e != ent and may_be(e, {"Location"})]
+
+    hosts = [tok] + [c for c in tok.children if c.dep_ == "appos" and c.i not in d.tok2mention]
+    for h in hosts:
+        for c in h.children:
+            if c.dep_ == "prep" and c.lower_ == "in":
+                objs = places(_pobjs(c))
+                if objs:
+                    out.append((_PLACE_IN, [tok], objs, c))
+        if h is not tok and h.pos_ == "NOUN":
+            objs = places([c for c in h.children if c.dep_ in {"compound", "nmod", "amod"} and c.i < h.i])
+            objs = [o for o in objs if d.entities[_mention_entity(d, o)].type == "Location"]  # not "the Nimbus crew"
+            if objs:
+                out.append((_PLACE_IN, [tok], objs, h))
+    # "Brisholm, Vestrland": a comma and a place right after a place, not part of a list
+    if d.entities[ent].type == "Location" and m.end + 1 < len(doc) and doc[m.end].text == ",":  # the first is sure
+        nxt = d.tok2mention.get(m.end + 1)
+        prev_list = m.start >= 2 and doc[m.start - 1].text == "," and (m.start - 2) in d.tok2mention
+        if nxt is not None and not prev_list:
+            big = d.mentions[nxt]
+            after = doc[big.end].lower_ if big.end < len(doc) else ""
+            if after == "," and big.end + 1 < len(doc):
+                more = d.tok2mention.get(big.end + 1)  # "Calvar, Lowmere, Eldenfield": a list goes on
+                after = "list" if more is not None else ""
+            if may_be(big.entity, {"Location"}) and big.entity != ent and after not in {"list", "and", "or", "&"}:
+                out.append((_PLACE_COMMA, [tok], [doc[big.start : big.end].root], doc[m.end]))
+    return out
 
 
 def doc_quote(i: int, d: _Doc) -> bool:
@@ -1480,6 +1553,7 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
             for t in roles[:1]:
                 if listed and other:
                     out.append((t, listed, other, tok))
+        out += _locative(d, tok)
         # '"X" (Y, 2023)': a work followed by a parenthesis naming an organisation is a citation of its publisher
         if tok.text == "(" and tok.i > sent.start and tok.i + 1 < sent.end:
             k = tok.i - 1
