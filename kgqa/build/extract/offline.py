@@ -1473,9 +1473,8 @@ def _locative(d: _Doc, tok) -> list[tuple]:
     # a name inside a list ("in Dunmere, Tollmouth, Ostby and Fernhill") is not a container of its neighbours
     outside = [c for c in tok.subtree if not m.start <= c.i < m.end]
     in_list = tok.dep_ == "conj" or any(c.dep_ == "conj" and c.head.i == tok.i for c in outside)
-    in_list = in_list or any(c.dep_ == "appos" and c.i in d.tok2mention for c in outside if c.head.i == tok.i) and any(
-        c.dep_ == "conj" for c in outside
-    )
+    named_appos = any(c.dep_ == "appos" and c.i in d.tok2mention for c in outside if c.head.i == tok.i)
+    in_list = in_list or (named_appos and any(c.dep_ == "conj" for c in outside))
     if in_list:
         return []
     out = []
