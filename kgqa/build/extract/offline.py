@@ -577,6 +577,7 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
     words_of: dict[int, list[str]] = {}
     last_subject: dict[int, int] = {}
     last_seen: dict[int, int] = {}
+    seen_count: dict[int, int] = {}
     has_work = "Work" in ontology.entity_names
     # "Brannock" in "University of Brannock" is a place: it never abbreviates "Brannock Debating Society"
     of_tails = set()
@@ -621,6 +622,14 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
                     ):
                         cands.append((0, last_subject.get(cand_ei, -1), last_seen[cand_ei], cand_ei))
                 if cands:
+                    # a bare "Graywick" where both Frans Graywick and Graywick Energy are known: the person wins
+                    # unless the text has named the organisation more often so far (a company history)
+                    orgs = [c for c in cands if c[0] == 0]
+                    if orgs and any(c[0] == 1 for c in cands):
+                        top_org = max(orgs, key=lambda c: (seen_count.get(c[3], 0), c[2]))
+                        top_person = max((c for c in cands if c[0] == 1), key=lambda c: (seen_count.get(c[3], 0), c[2]))
+                        if seen_count.get(top_org[3], 0) > seen_count.get(top_person[3], 0):
+                            cands = [top_org]
                     ei = max(cands)[3]
             if ei < 0:
                 ei = len(d.entities)
@@ -641,6 +650,7 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
             ent.name = _display_name(doc, m)
         ent.descriptors |= _descriptor_nouns(doc, m)
         last_seen[ei] = m.start
+        seen_count[ei] = seen_count.get(ei, 0) + 1
         root = doc[m.start : m.end].root
         if root.dep_ in {"nsubj", "nsubjpass"}:
             last_subject[ei] = m.start
@@ -673,6 +683,26 @@ def _join_later_full_names(d: _Doc) -> None:
                 if m.entity == ei:
                     m.entity = target
             log.debug("short name %r joined %r", ent.name, d.entities[target].name)
+
+
+def _shared_surnames(d: _Doc) -> None:
+    """ "the brothers Aldo and Frans Graywick": a lone first name joined by "and" to a two-word person name shares
+    its surname (as in "Pierre and Marie Curie"), unless the text names that first name in full elsewhere."""
+    doc = d.spacy_doc
+    by_start = {m.start: m for m in d.mentions}
+    for m in d.mentions:
+        ent = d.entities[m.entity]
+        if m.end - m.start != 1 or len(ent.name.split()) != 1 or (ent.strong and ent.type != "Person"):
+            continue
+        if m.end + 1 >= len(doc) or doc[m.end].lower_ not in {"and", "&"}:
+            continue
+        nxt = by_start.get(m.end + 1)
+        if nxt is None or nxt.end - nxt.start != 2 or d.entities[nxt.entity].type != "Person":
+            continue
+        surname = doc[nxt.end - 1].text
+        if not any(e.name.split()[0] == ent.name and len(e.name.split()) >= 2 for e in d.entities):
+            ent.name = f"{ent.name} {surname}"
+            ent.type = "Person"
 
 
 def _retype_family_names(d: _Doc) -> None:
@@ -1815,6 +1845,7 @@ class OfflineExtractor:
         d.mentions = _find_mentions(sdoc, trig)
         _build_entities(d, trig, ontology)
         _join_later_full_names(d)
+        _shared_surnames(d)
         _retype_family_names(d)
         _resolve_references(d, trig)
         cands = self._candidates(d, trig, ontology)
