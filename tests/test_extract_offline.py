@@ -431,3 +431,26 @@ def test_ontology_implies_must_name_a_known_relation(tmp_path):
     with pytest.raises(InputError, match="implies unknown relation 'SITED_IN'"):
         load_ontology(bad)
     assert load_ontology().implied_by("LOCATED_IN") == ["HEADQUARTERED_IN"]
+
+
+def test_a_named_unit_is_not_its_organisation(extractor, ontology):
+    text = (
+        "Ostby Maritime College is in Ostby, right on the harbour. "
+        "The hydrodynamics lab is run by Ines Lande, who wrote a textbook."
+    )
+    facts = facts_of(extractor, ontology, text)
+    # "Ostby" after "in" is the town (spaCy says NORP; only demonym-shaped NORP words are dropped)
+    assert ("Ostby Maritime College", "LOCATED_IN", "Ostby") in facts
+    assert ("Ines Lande", "CEO_OF", "Ostby Maritime College") not in facts
+
+
+def test_forms_of_address_are_not_names(extractor, ontology):
+    facts = facts_of(extractor, ontology, "# Home again\n\nMum's father, Emil Rask, founded the Ostby Choir.")
+    assert ("Emil Rask", "FOUNDED", "Ostby Choir") in facts
+    assert not {f for f in facts if "Mum" in f[0] or "Home" in f[0]}
+
+
+def test_brothers_sharing_a_surname(extractor, ontology):
+    facts = facts_of(extractor, ontology, "In 1921 Aldo and Frans Brenner set up a power company, Brenner Energy.")
+    assert ("Aldo Brenner", "FOUNDED", "Brenner Energy") in facts
+    assert ("Frans Brenner", "FOUNDED", "Brenner Energy") in facts

@@ -48,6 +48,9 @@ PERSON_PRONOUNS = {
     "herself": "f",
 }
 THING_PRONOUNS = {"it", "its", "itself"}
+# capitalised words that tagging takes for names but that name no one: family forms of address, headline words
+NOT_NAMES = {"mum", "mom", "mummy", "dad", "daddy", "mama", "papa", "grandma", "grandpa", "granny", "grandad",
+             "granddad", "nan", "nana", "home", "welcome", "hello", "thanks", "update", "news"}  # fmt: skip
 KIN_NOUNS = {"son", "daughter", "child", "children", "kid", "kids", "father", "mother", "parent", "parents", "brother",
              "sister", "twin", "grandson", "granddaughter"}  # fmt: skip
 GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
@@ -176,6 +179,7 @@ CALENDAR = {
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "spring", "summer",
     "autumn", "winter", "christmas", "easter",
 }  # fmt: skip
+DEMONYM_RE = re.compile(r"(?:an|ans|ese|ish|i|is|ic|ch|sh|ss|ek|ai|ots?)$", re.IGNORECASE)
 QUOTE_RE = re.compile(r"[\"“]([A-Z][^\"”\n]{1,80}?)[\"”]")
 
 
@@ -377,7 +381,10 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
         if not (t.tag_ in {"NNP", "NNPS"} and t.lower_ not in CALENDAR and not t.like_num)
     }
     # nationality words are not names ("an American born in ...", "Soviet Leningrad")
-    blocked |= {t.i for ent in doc.ents if ent.label_ == "NORP" and len(ent) == 1 for t in ent}
+    # (by their form: spaCy also says NORP for unfamiliar town names such as "Ostby")
+    blocked |= {
+        t.i for ent in doc.ents if ent.label_ == "NORP" and len(ent) == 1 and DEMONYM_RE.search(ent.text) for t in ent
+    }
     # 1. quoted titles
     quoted: list[tuple[int, int]] = []
     for m in QUOTE_RE.finditer(doc.text):
@@ -467,6 +474,8 @@ def _find_mentions(doc, trig: TriggerSet) -> list[_Mention]:
             continue
         if label == "NORP" and ce - cs == 1:
             continue  # "an American who ...", "Turkish": nationalities are not entities here
+        if all(w in NOT_NAMES for w in words):
+            continue  # "Mum", "Home again": capitalised, but not names
         cleaned.append((cs, ce, label))
     # keep the longest span where spans overlap; keep the NER label of any overlapping entity
     cleaned.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
@@ -618,6 +627,8 @@ def _build_entities(d: _Doc, trig: TriggerSet, ontology: Ontology) -> None:
                         and pwords[: len(words)] == words
                         and ent.type != "Location"
                         and m.ner not in {"GPE", "LOC"}
+                        # "Ostby Maritime College is in Ostby": after a place preposition the short name is the place
+                        and not (m.start > 0 and doc[m.start - 1].lower_ in {"in", "near", "outside", "around"})
                         and " ".join(words) not in of_tails
                     ):
                         cands.append((0, last_subject.get(cand_ei, -1), last_seen[cand_ei], cand_ei))
@@ -852,7 +863,14 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
                 group = here if len(here) >= 2 else before if len(before) == 2 else last_person_group
                 if group:
                     d.refs[tok.i] = list(group)
-            elif tok.pos_ == "NOUN" and any(c.lower_ in {"the", "this"} for c in tok.children):
+            elif (
+                tok.pos_ == "NOUN"
+                and any(c.lower_ in {"the", "this"} for c in tok.children)
+                # "the hydrodynamics lab", "the research unit": a named part, not the organisation itself
+                and not any(
+                    c.dep_ == "compound" and c.pos_ == "NOUN" and c.i not in d.tok2mention for c in tok.children
+                )
+            ):
                 target = _pick_by_noun(d, trig, history, tok)
                 if target is not None:
                     d.refs[tok.i] = [target]
