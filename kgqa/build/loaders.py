@@ -113,6 +113,9 @@ _MD_RULES = [
     (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
     (re.compile(r"^[ \t]{0,3}(?:[-*_][ \t]*){3,}$", re.M), ""),  # horizontal rules
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
+    # italics inside running text that start with a capital are mostly titles ("her novel *Low Water*"): keep them
+    # marked as quoted titles; other italics (a line of its own, lower-case emphasis) just lose their markers
+    (re.compile(r"(?<=[^\s*])([ \t])\*(?!\s)([A-Z][^*\n]{0,80}?)\*(?![\w*])"), r"\1“\2”"),
     (re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?!\w)"), r"\1"),  # italics
     (re.compile(r"(?<!\w)_(?!\s)([^_\n]+?)_(?!\w)"), r"\1"),
     (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
@@ -138,6 +141,10 @@ def html_to_text(text: str) -> tuple[str, str | None]:
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     for tag in soup(["script", "style", "noscript", "template", "head", "svg", "nav", "footer"]):
         tag.decompose()
+    for tag in soup.find_all(["i", "em", "cite"]):  # a capitalised italic inside a paragraph is a title
+        inner = tag.get_text(" ", strip=True)
+        if inner[:1].isupper() and len(inner) <= 80 and tag.parent is not None and tag.parent.name in {"p", "li", "td"}:
+            tag.replace_with(f"“{inner}”")
     blocks = "p div section article h1 h2 h3 h4 h5 h6 li tr br td th header main aside blockquote pre dd dt figcaption"
     for tag in soup.find_all(blocks.split()):
         tag.insert_before("\n\n" if tag.name != "td" and tag.name != "th" else " ")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from kgqa.build.loaders import MARKDOWN_SUFFIXES, html_to_text, markdown_to_text
 from kgqa.build.model import Chunk, Document
 from kgqa.build.ontology import Ontology
 from kgqa.errors import InputError
@@ -201,17 +202,6 @@ def graph_triples(graph, ontology: Ontology) -> list[Triple]:
     return [Triple(str(row["s"]), str(row["r"]), str(row["o"])) for row in res.rows if row["s"] and row["o"]]
 
 
-def _html_text(raw: str) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(raw, "html.parser")
-    for tag in soup(["script", "style", "head"]):
-        tag.decompose()
-    blocks = [b.get_text(" ", strip=True) for b in soup.find_all(["h1", "h2", "h3", "h4", "p", "li", "td"])]
-    text = "\n\n".join(b for b in blocks if b) or soup.get_text("\n", strip=True)
-    return text
-
-
 def read_documents(path: str | Path) -> list[Document]:
     """Documents from a file or a directory (.md, .txt, .html), ids relative to the directory."""
     path = Path(path)
@@ -223,7 +213,13 @@ def read_documents(path: str | Path) -> list[Document]:
     docs = []
     for f in files:
         raw = f.read_text(encoding="utf-8", errors="replace")
-        text = _html_text(raw) if f.suffix.lower() in {".html", ".htm"} else raw
+        # the same text `kgqa build` extracts from (markup reduced by the build's loaders)
+        if f.suffix.lower() in {".html", ".htm"}:
+            text = html_to_text(raw)[0]
+        elif f.suffix.lower() in MARKDOWN_SUFFIXES:
+            text = markdown_to_text(raw)[0]
+        else:
+            text = raw
         doc_id = f.name if path.is_file() else str(f.relative_to(path))
         docs.append(Document(id=doc_id, text=text, source=str(f)))
     return docs

@@ -788,7 +788,12 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
     # first-person pronouns in a document whose markdown heading names one person ("# Five questions for Bo Lin")
     speaker = None
     first_person = any(t.lower_ in {"i", "me", "my"} and t.pos_ == "PRON" for t in doc)
-    if first_person and sents and sents[0].text.lstrip().startswith("#"):
+    # the first line is a heading: "# Five questions for Bo Lin", or the same after markdown is reduced to text
+    heading = bool(sents) and (
+        sents[0].text.lstrip().startswith("#")
+        or (len(sents[0]) <= 16 and not sents[0].text.strip().endswith((".", "!", "?", '"', "”", ",", ";", ":")))
+    )
+    if first_person and heading:
         persons = {
             d.mentions[d.tok2mention[t.i]].entity
             for t in sents[0]
