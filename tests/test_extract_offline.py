@@ -454,3 +454,22 @@ def test_brothers_sharing_a_surname(extractor, ontology):
     facts = facts_of(extractor, ontology, "In 1921 Aldo and Frans Brenner set up a power company, Brenner Energy.")
     assert ("Aldo Brenner", "FOUNDED", "Brenner Energy") in facts
     assert ("Frans Brenner", "FOUNDED", "Brenner Energy") in facts
+
+
+def test_place_based_adjective_and_acquisition_noun(extractor, ontology):
+    facts = facts_of(
+        extractor,
+        ontology,
+        "Dunmore Instruments today announced that it has completed its acquisition of Kilnbright, "
+        "a Tollmouth-based start-up. Hale & Finch, an Ostby-based house, prints maps.",
+    )
+    assert ("Dunmore Instruments", "ACQUIRED", "Kilnbright") in facts
+    assert ("Kilnbright", "HEADQUARTERED_IN", "Tollmouth") in facts
+    assert ("Hale & Finch", "HEADQUARTERED_IN", "Ostby") in facts
+
+
+def test_a_planned_acquisition_is_not_a_fact(extractor, ontology):
+    facts = facts_of(
+        extractor, ontology, "Dunmore Instruments plans to complete its acquisition of Kilnbright next year."
+    )
+    assert ("Dunmore Instruments", "ACQUIRED", "Kilnbright") not in facts

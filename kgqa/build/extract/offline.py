@@ -1495,6 +1495,11 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
 _BY_AUTHOR = Trigger("AUTHOR_OF", ("by",), ("by",), False, False, "construction", "<work> by <person>")
 _PLACE_IN = Trigger("LOCATED_IN", ("in",), ("in",), False, False, "construction", "<X>, <noun> in <place>")
 _PLACE_COMMA = Trigger("LOCATED_IN", (",",), (",",), False, False, "construction", "<place>, <larger place>")
+_BASED = Trigger("HEADQUARTERED_IN", ("based",), ("base",), False, False, "construction", "<place>-based <org>")
+_ACQUISITION = Trigger(
+    "ACQUIRED", ("acquisition",), ("acquisition",), False, False, "construction", "<X>'s acquisition of <Y>"
+)
+ACQUISITION_NOUNS = {"acquisition", "purchase", "takeover", "buyout"}
 _CITED_PUBLISHER = Trigger("PUBLISHED_BY", ("(",), ("(",), False, False, "construction", "<work> (<publisher>, <year>)")
 _POSS_AUTHOR = Trigger("AUTHOR_OF", (), (), False, False, "construction", "<her> <work noun>, <work>")
 
@@ -1570,6 +1575,7 @@ def doc_quote(i: int, d: _Doc) -> bool:
 def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
     """(trigger, subject tokens, object tokens, anchor): "the novel X by Y", "X by Y", "her memoir, X"."""
     out = []
+    doc_ = d.spacy_doc
     for tok in sent:
         # "the novel 'X' by Y", "'X' by Y": a by-phrase on a noun (not the agent of a passive verb)
         head = tok.head
@@ -1606,6 +1612,26 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
                 if listed and other:
                     out.append((t, listed, other, tok))
         out += _locative(d, tok)
+        # "a Brisholm-based house", "the Haldby-based firm X": the organisation's base
+        if tok.lower_ == "based" and tok.i >= 2 and doc_[tok.i - 1].text in {"-", "–"}:
+            place = d.tok2mention.get(tok.i - 2)
+            noun = tok.head
+            org = noun if noun.i in d.tok2mention else None
+            if org is None and noun.dep_ == "appos" and noun.head.i in d.tok2mention:
+                org = noun.head
+            if org is None:
+                org = next((c for c in noun.children if c.dep_ == "appos" and c.i in d.tok2mention), None)
+            if place is not None and org is not None:
+                out.append((_BASED, [org], [doc_[d.mentions[place].start]], tok))
+        # "its acquisition of Y", "X completes acquisition of Y", "the purchase of Y by X"
+        if tok.pos_ == "NOUN" and tok.lemma_.lower() in ACQUISITION_NOUNS:
+            bought = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c)]
+            buyer = [c for c in tok.children if c.dep_ == "poss"]
+            buyer = buyer or [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "by" for p in _pobjs(c)]
+            if not buyer and tok.dep_ == "dobj":
+                buyer = _subjects(tok.head)
+            if bought and buyer:
+                out.append((_ACQUISITION, buyer, bought, tok))
         # '"X" (Y, 2023)': a work followed by a parenthesis naming an organisation is a citation of its publisher
         if tok.text == "(" and tok.i > sent.start and tok.i + 1 < sent.end:
             k = tok.i - 1
