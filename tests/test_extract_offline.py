@@ -473,3 +473,23 @@ def test_a_planned_acquisition_is_not_a_fact(extractor, ontology):
         extractor, ontology, "Dunmore Instruments plans to complete its acquisition of Kilnbright next year."
     )
     assert ("Dunmore Instruments", "ACQUIRED", "Kilnbright") not in facts
+
+
+def test_byline_speaker_and_work_as_at(extractor, ontology):
+    text = (
+        "Best answer (by Ruben Salo): I studied at Tollmouth Maritime College and now work as a naval architect "
+        "at Saltmere Yards."
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Ruben Salo", "STUDIED_AT", "Tollmouth Maritime College") in facts
+    assert ("Ruben Salo", "WORKS_FOR", "Saltmere Yards") in facts
+
+
+def test_whose_title_and_compiled_by(extractor, ontology):
+    text = (
+        'The society was founded by Emil Varg, whose "Ostby Through Nine Centuries" remains the standard account. '
+        'In 2019 the institute published the "Northmere Wind Atlas", compiled by Hanna Lind.'
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Emil Varg", "AUTHOR_OF", "Ostby Through Nine Centuries") in facts
+    assert ("Hanna Lind", "AUTHOR_OF", "Northmere Wind Atlas") in facts

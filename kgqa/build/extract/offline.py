@@ -51,6 +51,7 @@ THING_PRONOUNS = {"it", "its", "itself"}
 # capitalised words that tagging takes for names but that name no one: family forms of address, headline words
 NOT_NAMES = {"mum", "mom", "mummy", "dad", "daddy", "mama", "papa", "grandma", "grandpa", "granny", "grandad",
              "granddad", "nan", "nana", "home", "welcome", "hello", "thanks", "update", "news"}  # fmt: skip
+BYLINE_HEADS = {"post", "posted", "answer", "write", "written", "reply", "comment", "story", "report", "interview"}
 KIN_NOUNS = {"son", "daughter", "child", "children", "kid", "kids", "father", "mother", "parent", "parents", "brother",
              "sister", "twin", "grandson", "granddaughter"}  # fmt: skip
 GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
@@ -793,6 +794,20 @@ def _resolve_references(d: _Doc, trig: TriggerSet) -> None:
         sents[0].text.lstrip().startswith("#")
         or (len(sents[0]) <= 16 and not sents[0].text.strip().endswith((".", "!", "?", '"', "”", ",", ";", ":")))
     )
+    if first_person and not heading:
+        # a byline near the top: "Posted on 2 September by Greta Rask", "Best answer (by Ruben Stray):"
+        for sent in sents[:3]:
+            by = [
+                p
+                for t in sent
+                if t.lower_ == "by" and t.dep_ in {"prep", "agent"} and t.head.lemma_.lower() in BYLINE_HEADS
+                for p in _pobjs(t)
+            ]
+            ents = {d.mentions[d.tok2mention[p.i]].entity for p in by if p.i in d.tok2mention}
+            ents = {e for e in ents if d.entities[e].type in {"Person", None} or not d.entities[e].strong}
+            if len(ents) == 1:
+                speaker = ents.pop()
+                break
     if first_person and heading:
         persons = {
             d.mentions[d.tok2mention[t.i]].entity
@@ -1145,7 +1160,7 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
                         hosts += [
                             p
                             for c in tok.children
-                            if c.dep_ == "prep" and c.lower_ == "with"
+                            if c.dep_ == "prep" and c.lower_ in {"with", "as"}  # "works as a naval architect at X"
                             for p in _pobjs(c)
                             if p.pos_ == "NOUN" and p.i not in d.tok2mention
                         ]
@@ -1255,6 +1270,13 @@ def _roles(doc, t: Trigger, idxs: list[int]):
     # verbal
     if last.pos_ == "ADP" and last.i != anchor.i and last.dep_ != "prt":
         subj = _subjects(anchor)
+        if anchor.tag_ == "VBN" and anchor.dep_ == "advcl" and doc[anchor.i - 1].text == ",":
+            # '... the "Northmere Wind Atlas", compiled by Hanna Lind': the phrase before the comma
+            k = anchor.i - 2
+            while k > 0 and doc[k].is_punct:
+                k -= 1
+            if doc[k].pos_ in {"PROPN", "NOUN"}:
+                subj = [doc[k]]
         objs = _pobjs(last)
         if last.lower_ == "by" and not objs:
             objs = _agent_objs(anchor)
@@ -1652,6 +1674,23 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
             named = [c for c in tok.children if c.dep_ in {"appos", "compound", "nmod"} and c.i in d.tok2mention]
             if poss and named:
                 out.append((_POSS_AUTHOR, poss, [tok], tok))
+        # 'Emil Rask, whose "Falkenrode Through Nine Centuries" remains ...', 'her "Low Water"': a possessor on a
+        # quoted title (the title is the noun phrase itself)
+        mi = d.tok2mention.get(tok.i)
+        if mi is not None and d.mentions[mi].quoted and tok.i == doc_[d.mentions[mi].start : d.mentions[mi].end].root.i:
+            poss = [c for c in tok.children if c.dep_ == "poss" and (c.i in d.refs or c.i in d.tok2mention)]
+            if poss:
+                out.append((_POSS_AUTHOR, poss, [tok], tok))
+        # ', whose "X" remains ...': read from the token order, since the parser often mangles the quoted title
+        if tok.lower_ == "whose" and tok.i >= 2:
+            k = tok.i + 1
+            while k < sent.end and doc_[k].is_punct:
+                k += 1
+            work = d.tok2mention.get(k)
+            j = tok.i - 1 if doc_[tok.i - 1].text != "," else tok.i - 2
+            owner = d.tok2mention.get(j)
+            if work is not None and owner is not None and d.mentions[work].quoted:
+                out.append((_POSS_AUTHOR, [doc_[d.mentions[owner].start]], [doc_[d.mentions[work].start]], tok))
     return out
 
 
