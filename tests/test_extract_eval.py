@@ -93,7 +93,7 @@ def test_shipped_gold_files_parse(ontology):
     gold = load_gold(ROOT / "data" / "corpus_gold.tsv", ontology)
     assert len(gold) >= 80
     assert {t.relation for t in gold} == set(ontology.relation_names)
-    for name in [f"corpus_heldout{k}" for k in ("", 2, 3, 4, 5, 6, 7)]:
+    for name in [f"corpus_heldout{k}" for k in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10)]:
         held = load_gold(ROOT / "data" / f"{name}_gold.tsv", ontology)
         assert len(held) >= 25
         assert (ROOT / "data" / name).is_dir()
@@ -220,11 +220,17 @@ def test_held_out_sets_do_not_regress(ontology):
     """Pooled over the first four held-out sets (no longer blind, see data/README.md): F1 0.81 (P 0.96, R 0.70) at
     the end of session 1, 0.87 (P 0.98, R 0.78) after session 2's rules; the floor leaves room for small changes."""
     score = _pooled(["corpus_heldout", "corpus_heldout2", "corpus_heldout3", "corpus_heldout4"], ontology)
-    assert score.overall.precision >= 0.92 and score.overall.f1 >= 0.83, score.as_dict(details=False)
+    assert score.overall.precision >= 0.93 and score.overall.f1 >= 0.84, score.as_dict(details=False)
 
 
 def test_new_world_held_out_sets_do_not_regress(ontology):
     """Sets 5-7 (a new invented world, written blind by someone who never saw the extractor): F1 0.456 blind at
-    f2b03e9, 0.489 (P 0.65, R 0.39) after one more rule; a regression guard, not a target."""
+    f2b03e9, 0.65 (P 0.81, R 0.54) after rules written with their errors in view; a regression guard, not a target."""
     score = _pooled(["corpus_heldout5", "corpus_heldout6", "corpus_heldout7"], ontology)
-    assert score.overall.precision >= 0.60 and score.overall.f1 >= 0.45, score.as_dict(details=False)
+    assert score.overall.precision >= 0.72 and score.overall.f1 >= 0.58, score.as_dict(details=False)
+
+
+def test_second_blind_round_does_not_regress(ontology):
+    """Sets 8-10 (another new world and writer), scored once at the freeze 684c69c: F1 0.452 (P 0.64, R 0.35)."""
+    score = _pooled(["corpus_heldout8", "corpus_heldout9", "corpus_heldout10"], ontology)
+    assert score.overall.precision >= 0.58 and score.overall.f1 >= 0.42, score.as_dict(details=False)
