@@ -493,3 +493,8 @@ def test_whose_title_and_compiled_by(extractor, ontology):
     facts = facts_of(extractor, ontology, text)
     assert ("Emil Varg", "AUTHOR_OF", "Ostby Through Nine Centuries") in facts
     assert ("Hanna Lind", "AUTHOR_OF", "Northmere Wind Atlas") in facts
+
+
+def test_civic_titles_are_not_part_of_a_name(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Mayor Bohdana Kral, who was born in Zelnik, opened the bridge.")
+    assert ("Bohdana Kral", "BORN_IN", "Zelnik") in facts

@@ -55,7 +55,30 @@ BYLINE_HEADS = {"post", "posted", "answer", "write", "written", "reply", "commen
 KIN_NOUNS = {"son", "daughter", "child", "children", "kid", "kids", "father", "mother", "parent", "parents", "brother",
              "sister", "twin", "grandson", "granddaughter"}  # fmt: skip
 GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
-HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "dame", "lord", "lady"}
+HONORIFICS = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "prof",
+    "professor",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "mayor",
+    "councillor",
+    "councilor",
+    "senator",
+    "judge",
+    "captain",
+    "capt",
+    "rev",
+    "reverend",
+    "minister",
+    "alderman",
+}
 FEMALE_WORDS = {"wife", "mother", "daughter", "sister", "alumna", "ms", "mrs", "miss", "dame", "lady", "woman"}
 MALE_WORDS = {"husband", "father", "son", "brother", "alumnus", "mr", "sir", "lord", "man"}
 # Name words that reveal a type (generic, not tied to any relation).
