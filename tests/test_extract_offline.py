@@ -498,3 +498,14 @@ def test_whose_title_and_compiled_by(extractor, ontology):
 def test_civic_titles_are_not_part_of_a_name(extractor, ontology):
     facts = facts_of(extractor, ontology, "Mayor Bohdana Kral, who was born in Zelnik, opened the bridge.")
     assert ("Bohdana Kral", "BORN_IN", "Zelnik") in facts
+
+
+def test_person_of_place_and_region_apposition(extractor, ontology):
+    facts = facts_of(
+        extractor,
+        ontology,
+        "Proud grandparents are Vera Halek, of Dobrany, and Ivo Marsh. "
+        "Lenka Halek works in Zelno, a small town in the Brensk region.",
+    )
+    assert ("Vera Halek", "LIVES_IN", "Dobrany") in facts
+    assert ("Zelno", "LOCATED_IN", "Brensk") in facts

@@ -1242,7 +1242,8 @@ def _dep_candidates(d: _Doc, trig: TriggerSet, sent, sent_i: int) -> list[tuple]
 
 # verbs whose object noun describes the subject: "holds a degree from", "has its head office in"
 HOLD_VERBS = {"have", "hold", "earn", "receive", "obtain", "get", "gain", "complete", "take"}
-PLACE_NOUNS = {"city", "town", "village", "hamlet", "port", "region", "district", "county", "province", "island"}
+PLACE_NOUNS = {"city", "town", "village", "hamlet", "port", "region", "district", "county", "province", "island",
+               "municipality", "state", "country", "suburb", "borough", "parish"}  # fmt: skip
 # nouns standing for the body of an organisation: "sits on the council of X" is a seat in X
 GROUP_NOUNS = {"board", "council", "committee", "faculty", "staff", "team", "panel", "trustees", "ranks", "payroll"}
 
@@ -1540,6 +1541,7 @@ def _lex_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple[Trigger, list
 _BY_AUTHOR = Trigger("AUTHOR_OF", ("by",), ("by",), False, False, "construction", "<work> by <person>")
 _PLACE_IN = Trigger("LOCATED_IN", ("in",), ("in",), False, False, "construction", "<X>, <noun> in <place>")
 _PLACE_COMMA = Trigger("LOCATED_IN", (",",), (",",), False, False, "construction", "<place>, <larger place>")
+_OF_PLACE = Trigger("LIVES_IN", ("of",), ("of",), False, False, "construction", "<person> of <place>")
 _BASED = Trigger("HEADQUARTERED_IN", ("based",), ("base",), False, False, "construction", "<place>-based <org>")
 _ACQUISITION = Trigger(
     "ACQUIRED", ("acquisition",), ("acquisition",), False, False, "construction", "<X>'s acquisition of <Y>"
@@ -1583,12 +1585,20 @@ def _locative(d: _Doc, tok) -> list[tuple]:
     out = []
 
     def places(tokens) -> list:
+        # "a town in the Brenska region": the name on a place noun stands for the place
+        tokens = [
+            next((c for c in t.children if c.dep_ == "compound" and c.i in d.tok2mention), t)
+            if t.i not in d.tok2mention and t.lemma_.lower() in PLACE_NOUNS
+            else t
+            for t in tokens
+        ]
         return [t for t in tokens if (e := _mention_entity(d, t)) is not None and e != ent and may_be(e, {"Location"})]
 
     hosts = [tok] + [c for c in tok.children if c.dep_ == "appos" and c.i not in d.tok2mention]
     for h in hosts:
         for c in h.children:
-            if c.dep_ == "prep" and c.lower_ == "in":
+            # "in Y"; "a coastal province of Y" (of only after a place noun)
+            if c.dep_ == "prep" and (c.lower_ == "in" or (c.lower_ == "of" and h.lemma_.lower() in PLACE_NOUNS)):
                 objs = places(_pobjs(c))
                 if objs:
                     out.append((_PLACE_IN, [tok], objs, c))
@@ -1657,6 +1667,16 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
                 if listed and other:
                     out.append((t, listed, other, tok))
         out += _locative(d, tok)
+        # "Anselmo Ferraz of Santa Ofelia", "Hanneke van Rijn, of Kalverdijk": a person's home in announcements
+        mi_ = d.tok2mention.get(tok.i)
+        if mi_ is not None and d.entities[d.mentions[mi_].entity].type == "Person" and tok.i == d.mentions[mi_].end - 1:
+            k = tok.i + 1
+            if k < sent.end and doc_[k].text == ",":
+                k += 1
+            if k + 1 < sent.end and doc_[k].lower_ == "of":
+                home = d.tok2mention.get(k + 1)
+                if home is not None and d.entities[d.mentions[home].entity].type == "Location":
+                    out.append((_OF_PLACE, [tok], [doc_[d.mentions[home].start]], doc_[k]))
         # "a Brisholm-based house", "the Haldby-based firm X": the organisation's base
         if tok.lower_ == "based" and tok.i >= 2 and doc_[tok.i - 1].text in {"-", "–"}:
             place = d.tok2mention.get(tok.i - 2)
