@@ -1622,7 +1622,7 @@ def _locative(d: _Doc, tok) -> list[tuple]:
     return out
 
 
-def doc_quote(i: int, d: _Doc) -> bool:
+def _is_closing_quote(i: int, d: _Doc) -> bool:
     """True when token i is a closing quotation mark."""
     return i >= 0 and d.spacy_doc[i].text in {'"', "”", "'", "’"}
 
@@ -1630,7 +1630,7 @@ def doc_quote(i: int, d: _Doc) -> bool:
 def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
     """(trigger, subject tokens, object tokens, anchor): "the novel X by Y", "X by Y", "her memoir, X"."""
     out = []
-    doc_ = d.spacy_doc
+    doc = d.spacy_doc
     for tok in sent:
         # "the novel 'X' by Y", "'X' by Y": a by-phrase on a noun (not the agent of a passive verb)
         head = tok.head
@@ -1671,14 +1671,14 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
         mi_ = d.tok2mention.get(tok.i)
         if mi_ is not None and d.entities[d.mentions[mi_].entity].type == "Person" and tok.i == d.mentions[mi_].end - 1:
             k = tok.i + 1
-            if k < sent.end and doc_[k].text == ",":
+            if k < sent.end and doc[k].text == ",":
                 k += 1
-            if k + 1 < sent.end and doc_[k].lower_ == "of":
+            if k + 1 < sent.end and doc[k].lower_ == "of":
                 home = d.tok2mention.get(k + 1)
                 if home is not None and d.entities[d.mentions[home].entity].type == "Location":
-                    out.append((_OF_PLACE, [tok], [doc_[d.mentions[home].start]], doc_[k]))
+                    out.append((_OF_PLACE, [tok], [doc[d.mentions[home].start]], doc[k]))
         # "a Brisholm-based house", "the Haldby-based firm X": the organisation's base
-        if tok.lower_ == "based" and tok.i >= 2 and doc_[tok.i - 1].text in {"-", "–"}:
+        if tok.lower_ == "based" and tok.i >= 2 and doc[tok.i - 1].text in {"-", "–"}:
             place = d.tok2mention.get(tok.i - 2)
             noun = tok.head
             org = noun if noun.i in d.tok2mention else None
@@ -1687,7 +1687,7 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
             if org is None:
                 org = next((c for c in noun.children if c.dep_ == "appos" and c.i in d.tok2mention), None)
             if place is not None and org is not None:
-                out.append((_BASED, [org], [doc_[d.mentions[place].start]], tok))
+                out.append((_BASED, [org], [doc[d.mentions[place].start]], tok))
         # "its acquisition of Y", "X completes acquisition of Y", "the purchase of Y by X"
         if tok.pos_ == "NOUN" and tok.lemma_.lower() in ACQUISITION_NOUNS:
             bought = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in _pobjs(c)]
@@ -1703,7 +1703,7 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
             while k > sent.start and d.spacy_doc[k].is_space:
                 k -= 1
             before = d.tok2mention.get(k)
-            if before is None and doc_quote(k, d):
+            if before is None and _is_closing_quote(k, d):
                 before = d.tok2mention.get(k - 1)
             after = d.tok2mention.get(tok.i + 1)
             if before is not None and after is not None:
@@ -1720,20 +1720,20 @@ def _construction_candidates(d: _Doc, trig: TriggerSet, sent) -> list[tuple]:
         # 'Emil Rask, whose "Falkenrode Through Nine Centuries" remains ...', 'her "Low Water"': a possessor on a
         # quoted title (the title is the noun phrase itself)
         mi = d.tok2mention.get(tok.i)
-        if mi is not None and d.mentions[mi].quoted and tok.i == doc_[d.mentions[mi].start : d.mentions[mi].end].root.i:
+        if mi is not None and d.mentions[mi].quoted and tok.i == doc[d.mentions[mi].start : d.mentions[mi].end].root.i:
             poss = [c for c in tok.children if c.dep_ == "poss" and (c.i in d.refs or c.i in d.tok2mention)]
             if poss:
                 out.append((_POSS_AUTHOR, poss, [tok], tok))
         # ', whose "X" remains ...': read from the token order, since the parser often mangles the quoted title
         if tok.lower_ == "whose" and tok.i >= 2:
             k = tok.i + 1
-            while k < sent.end and doc_[k].is_punct:
+            while k < sent.end and doc[k].is_punct:
                 k += 1
             work = d.tok2mention.get(k)
-            j = tok.i - 1 if doc_[tok.i - 1].text != "," else tok.i - 2
+            j = tok.i - 1 if doc[tok.i - 1].text != "," else tok.i - 2
             owner = d.tok2mention.get(j)
             if work is not None and owner is not None and d.mentions[work].quoted:
-                out.append((_POSS_AUTHOR, [doc_[d.mentions[owner].start]], [doc_[d.mentions[work].start]], tok))
+                out.append((_POSS_AUTHOR, [doc[d.mentions[owner].start]], [doc[d.mentions[work].start]], tok))
     return out
 
 
