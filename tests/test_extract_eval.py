@@ -61,6 +61,31 @@ def test_duplicates_count_once_and_empty_inputs(ontology):
     assert empty.overall.f1 == 0.0 and empty.per_relation == {}
 
 
+def test_errors_are_explained_by_reason(ontology):
+    gold = [
+        Triple("Ada Pike", "FOUNDED", "Tessel Labs"),  # found
+        Triple("Ada Pike", "BORN_IN", "Marrow Bay"),  # "Marrow" was read instead of "Marrow Bay"
+        Triple("Bo Lin", "WORKS_FOR", "Tessel Labs"),  # linked by CEO_OF instead
+        Triple("Nils Lin", "CHILD_OF", "Bo Lin"),  # linked the other way round
+        Triple("Ada Pike", "MARRIED_TO", "Bo Lin"),  # both read, nothing between them
+    ]
+    pred = [
+        Triple("Ada Pike", "FOUNDED", "Tessel Labs"),
+        Triple("Ada Pike", "BORN_IN", "Marrow"),
+        Triple("Bo Lin", "CEO_OF", "Tessel Labs"),
+        Triple("Bo Lin", "CHILD_OF", "Nils Lin"),
+        Triple("Nils Lin", "WORKS_FOR", "Tessel Labs"),
+    ]
+    names = {"Ada Pike", "Marrow", "Bo Lin", "Tessel Labs", "Nils Lin"}
+    score = score_triples(pred, gold, ontology, read_names=names)
+    assert score.miss_reasons == {"name_not_read": 1, "other_relation": 2, "relation_missed": 1}
+    assert score.false_positive_reasons == {"name_not_in_gold": 1, "other_relation": 2, "unrelated_pair": 1}
+    assert sum(score.miss_reasons.values()) == score.overall.fn
+    assert sum(score.false_positive_reasons.values()) == score.overall.fp
+    assert score.as_dict()["miss_reasons"] == score.miss_reasons
+    assert "miss_reasons" not in score_triples(pred, gold, ontology).as_dict()  # only when names are known
+
+
 def test_name_normalisation():
     assert norm_name("J.R.R. Tolkien") == norm_name("J. R. R. Tolkien")
     assert norm_name("Reşadiye") == norm_name("Resadiye")
@@ -139,12 +164,15 @@ def test_cli_direct_on_the_sample_corpus():
     assert data["overall"]["f1"] >= 0.85  # measured 0.99 on this (development) corpus
     assert set(data["per_relation"]) >= {"CEO_OF", "ACQUIRED", "STUDIED_AT"}
     assert isinstance(data["false_negatives"], list) and isinstance(data["type_corrections"], list)
+    assert sum(data["miss_reasons"].values()) == data["overall"]["fn"]
+    assert sum(data["false_positive_reasons"].values()) == data["overall"]["fp"]
 
 
 def test_cli_human_output_and_errors(tmp_path):
     proc = _run("--gold", "data/corpus_heldout_gold.tsv", "--direct", "data/corpus_heldout")
     assert proc.returncode == 0, proc.stderr
     assert "overall" in proc.stdout and "precision" in proc.stdout
+    assert "misses by reason:" in proc.stdout and "relation missed" in proc.stdout
     bad = tmp_path / "bad.tsv"
     bad.write_text("Ada\tLOVES\tBo\n")
     proc = _run("--gold", str(bad), "--direct", "data/corpus")
@@ -171,6 +199,7 @@ def test_graph_triples_and_cli_graph_mode(graph: Graph, graph_env, ontology, tmp
     assert data["source"] == "graph"
     assert data["overall"]["tp"] == 2 and data["overall"]["fn"] == 1 and data["overall"]["fp"] == 0
     assert data["false_negatives"] == [["Bo Lin", "FOUNDED", "Tessel Labs"]]
+    assert data["miss_reasons"]["relation_missed"] == 1  # both names are in the graph
 
 
 def test_webnlg_mapping_and_scoring(tmp_path, ontology):

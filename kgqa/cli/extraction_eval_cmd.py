@@ -35,6 +35,11 @@ def _render(data: dict) -> None:
         if key in data:
             value = data[key]
             out.print(f"{key.replace('_', ' ')}: {len(value) if isinstance(value, list) else value}")
+    for key, label in (("miss_reasons", "misses"), ("false_positive_reasons", "false positives")):
+        reasons = {k: v for k, v in (data.get(key) or {}).items() if v}
+        if reasons:
+            parts = " · ".join(f"{v} {k.replace('_', ' ')}" for k, v in reasons.items())
+            out.print(f"{label} by reason: {parts}", highlight=False, soft_wrap=True)
     shown = 15
     for key, label in (("false_positives", "false positives"), ("false_negatives", "false negatives")):
         items = data.get(key) or []
@@ -94,12 +99,15 @@ def register(app: typer.Typer) -> None:
             if gold is None:
                 raise InputError("--gold FILE is required", "e.g. kgqa eval extraction --gold data/corpus_gold.tsv")
             gold_triples = ev.load_gold(gold, ontology)
+            names: set[str] = set()
             if direct is not None:
                 docs = ev.read_documents(direct)
                 extractor = get_extractor(extractor_spec, get_settings())
                 with progress() as bar:
                     task = bar.add_task("extracting", total=len(docs))
-                    predicted = ev.direct_triples(docs, extractor, ontology, on_doc=lambda: bar.advance(task))
+                    predicted = ev.direct_triples(
+                        docs, extractor, ontology, on_doc=lambda: bar.advance(task), names=names
+                    )
                 source = f"{extractor.name} extractor over {direct} ({len(docs)} documents)"
                 extra = {"type_corrections": list(getattr(extractor, "type_corrections", []))}
             else:
@@ -108,11 +116,12 @@ def register(app: typer.Typer) -> None:
                 graph = open_graph()
                 try:
                     predicted = ev.graph_triples(graph, ontology)
+                    names.update(ev.graph_entity_names(graph))
                 finally:
                     graph.close()
                 source = "graph"
                 extra = {}
-            score = ev.score_triples(predicted, gold_triples, ontology)
+            score = ev.score_triples(predicted, gold_triples, ontology, read_names=names)
             data = {"source": source, "gold_file": str(gold), **score.as_dict(), **extra}
         if not as_json:
             err.print("")

@@ -102,6 +102,9 @@ class ExtractionScore:
     gold_count: int = 0
     predicted_count: int = 0
     notes: list[str] = field(default_factory=list)
+    # why each error happened (see ``explain_errors``); empty when not computed
+    miss_reasons: dict[str, int] = field(default_factory=dict)
+    false_positive_reasons: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self, details: bool = True) -> dict:
         out = {
@@ -112,6 +115,10 @@ class ExtractionScore:
         }
         if self.notes:
             out["notes"] = self.notes
+        if self.miss_reasons:
+            out["miss_reasons"] = self.miss_reasons
+        if self.false_positive_reasons:
+            out["false_positive_reasons"] = self.false_positive_reasons
         if details:
             out["false_positives"] = [t.as_list() for t in self.false_positives]
             out["false_negatives"] = [t.as_list() for t in self.false_negatives]
@@ -119,9 +126,16 @@ class ExtractionScore:
 
 
 def score_triples(
-    predicted: Iterable[Triple], gold: Iterable[Triple], ontology: Ontology, relations: set[str] | None = None
+    predicted: Iterable[Triple],
+    gold: Iterable[Triple],
+    ontology: Ontology,
+    relations: set[str] | None = None,
+    read_names: Iterable[str] | None = None,
 ) -> ExtractionScore:
-    """Score predicted triples against gold (sets: duplicates count once). ``relations`` limits the scope."""
+    """Score predicted triples against gold (sets: duplicates count once). ``relations`` limits the scope.
+
+    With ``read_names`` (every entity name the extractor produced), each error also gets a reason
+    (``explain_errors``), which tells entity-reading errors from relation errors."""
     symmetric = {r.name for r in ontology.relation_types if r.symmetric}
     scope = relations if relations is not None else set(ontology.relation_names)
     pred_map: dict[tuple, Triple] = {}
@@ -149,7 +163,7 @@ def score_triples(
             overall.fn += 1
             fns.append(t)
     order = lambda t: (t.relation, t.scope, t.subject.casefold(), t.object.casefold())  # noqa: E731
-    return ExtractionScore(
+    score = ExtractionScore(
         overall,
         per,
         sorted(fps, key=order),
@@ -157,6 +171,54 @@ def score_triples(
         gold_count=len(gold_map),
         predicted_count=len(pred_map),
     )
+    if read_names is not None:
+        score.miss_reasons, score.false_positive_reasons = explain_errors(
+            list(pred_map.values()), list(gold_map.values()), fps, fns, read_names
+        )
+    return score
+
+
+MISS_REASONS = {
+    "name_not_read": "an entity never came out of the text under its gold name (not found, split, glued or cut)",
+    "other_relation": "both entities read and linked, but by another relation or in the other direction",
+    "relation_missed": "both entities read, no fact between them",
+}
+FALSE_POSITIVE_REASONS = {
+    "name_not_in_gold": "an entity name the gold does not use (a misread name, or an entity the gold leaves out)",
+    "other_relation": "the gold links the pair by another relation or in the other direction",
+    "unrelated_pair": "both entities are in the gold, but not related to each other",
+}
+
+
+def explain_errors(
+    predicted: list[Triple], gold: list[Triple], fps: list[Triple], fns: list[Triple], read_names: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Count misses and false positives by reason (keys of ``MISS_REASONS`` / ``FALSE_POSITIVE_REASONS``)."""
+
+    def pair(t: Triple) -> tuple[str, frozenset[str]]:
+        return t.scope, frozenset((norm_name(t.subject), norm_name(t.object)))
+
+    read = {norm_name(n) for n in read_names}
+    predicted_pairs = {pair(t) for t in predicted}
+    gold_pairs = {pair(t) for t in gold}
+    gold_names = {(t.scope, norm_name(n)) for t in gold for n in (t.subject, t.object)}
+    misses = dict.fromkeys(MISS_REASONS, 0)
+    for t in fns:
+        if norm_name(t.subject) not in read or norm_name(t.object) not in read:
+            misses["name_not_read"] += 1
+        elif pair(t) in predicted_pairs:
+            misses["other_relation"] += 1
+        else:
+            misses["relation_missed"] += 1
+    wrong = dict.fromkeys(FALSE_POSITIVE_REASONS, 0)
+    for t in fps:
+        if (t.scope, norm_name(t.subject)) not in gold_names or (t.scope, norm_name(t.object)) not in gold_names:
+            wrong["name_not_in_gold"] += 1
+        elif pair(t) in gold_pairs:
+            wrong["other_relation"] += 1
+        else:
+            wrong["unrelated_pair"] += 1
+    return misses, wrong
 
 
 def load_gold(path: str | Path, ontology: Ontology) -> list[Triple]:
@@ -202,6 +264,12 @@ def graph_triples(graph, ontology: Ontology) -> list[Triple]:
     return [Triple(str(row["s"]), str(row["r"]), str(row["o"])) for row in res.rows if row["s"] and row["o"]]
 
 
+def graph_entity_names(graph) -> list[str]:
+    """The canonical name of every entity in the graph."""
+    res = graph.read("MATCH (e:Entity) RETURN e.name AS name", {}, max_rows=10_000_000)
+    return [str(row["name"]) for row in res.rows if row["name"]]
+
+
 def read_documents(path: str | Path) -> list[Document]:
     """Documents from a file or a directory (.md, .txt, .html), ids relative to the directory."""
     path = Path(path)
@@ -226,14 +294,23 @@ def read_documents(path: str | Path) -> list[Document]:
 
 
 def direct_triples(
-    docs: list[Document], extractor, ontology: Ontology, on_doc: Callable[[], None] | None = None
+    docs: list[Document],
+    extractor,
+    ontology: Ontology,
+    on_doc: Callable[[], None] | None = None,
+    names: set[str] | None = None,
 ) -> list[Triple]:
-    """Run the extractor over documents (one whole-document chunk each) and collect its facts."""
+    """Run the extractor over documents (one whole-document chunk each) and collect its facts.
+
+    ``names``, when given, receives every entity name the extractor produced (mentions and fact ends)."""
     out: list[Triple] = []
     for doc in docs:
         chunk = Chunk(id=f"{doc.id}#0", doc_id=doc.id, index=0, text=doc.text, start=0, end=len(doc.text))
         for ex in extractor.extract(doc, [chunk], ontology):
             out += [Triple(f.subject, f.relation, f.object) for f in ex.facts]
+            if names is not None:
+                names.update(m.canonical or m.name for m in ex.mentions)
+                names.update(n for f in ex.facts for n in (f.subject, f.object))
         if on_doc:
             on_doc()
     return out
