@@ -208,8 +208,7 @@ def main() -> None:
     sets = {w: g for w, g in sets.items() if g}
     result = {
         "ceiling": {
-            w: round(sum(ceiling(s) * len(s.gold) for s in g) / sum(len(s.gold) for s in g), 3)
-            for w, g in sets.items()
+            w: round(sum(ceiling(s) * len(s.gold) for s in g) / sum(len(s.gold) for s in g), 3) for w, g in sets.items()
         },
         "learned": learned(sets, ontology, args.threshold),
     }
