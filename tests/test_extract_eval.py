@@ -82,7 +82,13 @@ def test_errors_are_explained_by_reason(ontology):
     assert score.false_positive_reasons == {"name_not_in_gold": 1, "other_relation": 2, "unrelated_pair": 1}
     assert sum(score.miss_reasons.values()) == score.overall.fn
     assert sum(score.false_positive_reasons.values()) == score.overall.fp
-    assert score.as_dict()["miss_reasons"] == score.miss_reasons
+    data = score.as_dict()
+    assert data["miss_reasons"] == score.miss_reasons
+    assert data["false_negatives_by_reason"]["name_not_read"] == [["Ada Pike", "BORN_IN", "Marrow Bay"]]
+    assert data["false_negatives_by_reason"]["relation_missed"] == [["Ada Pike", "MARRIED_TO", "Bo Lin"]]
+    assert data["false_positives_by_reason"]["unrelated_pair"] == [["Nils Lin", "WORKS_FOR", "Tessel Labs"]]
+    perfect = score_triples(gold, gold, ontology, read_names=names).as_dict()
+    assert perfect["miss_reasons"] == {"name_not_read": 0, "other_relation": 0, "relation_missed": 0}
     assert "miss_reasons" not in score_triples(pred, gold, ontology).as_dict()  # only when names are known
 
 
@@ -172,7 +178,8 @@ def test_cli_human_output_and_errors(tmp_path):
     proc = _run("--gold", "data/corpus_heldout_gold.tsv", "--direct", "data/corpus_heldout")
     assert proc.returncode == 0, proc.stderr
     assert "overall" in proc.stdout and "precision" in proc.stdout
-    assert "misses by reason:" in proc.stdout and "relation missed" in proc.stdout
+    assert "misses by reason:" in proc.stdout and "false negatives" in proc.stdout
+    assert "  relation missed (" in proc.stdout  # the listed misses are grouped by reason
     bad = tmp_path / "bad.tsv"
     bad.write_text("Ada\tLOVES\tBo\n")
     proc = _run("--gold", str(bad), "--direct", "data/corpus")

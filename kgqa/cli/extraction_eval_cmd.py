@@ -41,14 +41,23 @@ def _render(data: dict) -> None:
             parts = " · ".join(f"{v} {k.replace('_', ' ')}" for k, v in reasons.items())
             out.print(f"{label} by reason: {parts}", highlight=False, soft_wrap=True)
     shown = 15
+    cut = False
     for key, label in (("false_positives", "false positives"), ("false_negatives", "false negatives")):
         items = data.get(key) or []
-        if items:
-            out.print(f"\n[bold]{label}[/] ({len(items)}{', first ' + str(shown) if len(items) > shown else ''}):")
-            for s, r, o_ in items[:shown]:
-                out.print(f"  {s}  [cyan]{r}[/]  {o_}", highlight=False)
-    if any(len(data.get(k) or []) > shown for k in ("false_positives", "false_negatives")):
-        out.print("[dim](all of them with --json)[/]")
+        if not items:
+            continue
+        groups = data.get(f"{key}_by_reason") or {"": items}
+        out.print(f"\n[bold]{label}[/] ({len(items)}{', by reason' if '' not in groups else ''}):")
+        for reason, group in groups.items():
+            if not group:
+                continue
+            if reason:
+                out.print(f"  [italic]{reason.replace('_', ' ')}[/] ({len(group)})", highlight=False)
+            for s, r, o_ in group[:shown]:
+                out.print(f"    {s}  [cyan]{r}[/]  {o_}", highlight=False)
+            cut = cut or len(group) > shown
+    if cut:
+        out.print("[dim](the rest with --json)[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -102,9 +102,19 @@ class ExtractionScore:
     gold_count: int = 0
     predicted_count: int = 0
     notes: list[str] = field(default_factory=list)
-    # why each error happened (see ``explain_errors``); empty when not computed
-    miss_reasons: dict[str, int] = field(default_factory=dict)
-    false_positive_reasons: dict[str, int] = field(default_factory=dict)
+    # why each error happened (see ``explain_errors``); only when the extractor's entity names were known
+    explained: bool = False
+    miss_reason: dict[Triple, str] = field(default_factory=dict)  # false negative → key of MISS_REASONS
+    false_positive_reason: dict[Triple, str] = field(default_factory=dict)  # → key of FALSE_POSITIVE_REASONS
+
+    @property
+    def miss_reasons(self) -> dict[str, int]:
+        """Misses per reason (all reasons, zeros included) when explained, else empty."""
+        return _count(self.miss_reason, MISS_REASONS) if self.explained else {}
+
+    @property
+    def false_positive_reasons(self) -> dict[str, int]:
+        return _count(self.false_positive_reason, FALSE_POSITIVE_REASONS) if self.explained else {}
 
     def as_dict(self, details: bool = True) -> dict:
         out = {
@@ -115,14 +125,29 @@ class ExtractionScore:
         }
         if self.notes:
             out["notes"] = self.notes
-        if self.miss_reasons:
+        if self.explained:
             out["miss_reasons"] = self.miss_reasons
-        if self.false_positive_reasons:
             out["false_positive_reasons"] = self.false_positive_reasons
         if details:
             out["false_positives"] = [t.as_list() for t in self.false_positives]
             out["false_negatives"] = [t.as_list() for t in self.false_negatives]
+            if self.explained:
+                out["false_negatives_by_reason"] = _grouped(self.false_negatives, self.miss_reason, MISS_REASONS)
+                out["false_positives_by_reason"] = _grouped(
+                    self.false_positives, self.false_positive_reason, FALSE_POSITIVE_REASONS
+                )
         return out
+
+
+def _count(reason_of: dict[Triple, str], reasons: dict[str, str]) -> dict[str, int]:
+    counts = dict.fromkeys(reasons, 0)
+    for r in reason_of.values():
+        counts[r] += 1
+    return counts
+
+
+def _grouped(triples: list[Triple], reason_of: dict[Triple, str], reasons: dict[str, str]) -> dict[str, list]:
+    return {r: [t.as_list() for t in triples if reason_of.get(t) == r] for r in reasons}
 
 
 def score_triples(
@@ -172,7 +197,8 @@ def score_triples(
         predicted_count=len(pred_map),
     )
     if read_names is not None:
-        score.miss_reasons, score.false_positive_reasons = explain_errors(
+        score.explained = True
+        score.miss_reason, score.false_positive_reason = explain_errors(
             list(pred_map.values()), list(gold_map.values()), fps, fns, read_names
         )
     return score
@@ -192,8 +218,8 @@ FALSE_POSITIVE_REASONS = {
 
 def explain_errors(
     predicted: list[Triple], gold: list[Triple], fps: list[Triple], fns: list[Triple], read_names: Iterable[str]
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Count misses and false positives by reason (keys of ``MISS_REASONS`` / ``FALSE_POSITIVE_REASONS``)."""
+) -> tuple[dict[Triple, str], dict[Triple, str]]:
+    """The reason of each miss and false positive (keys of ``MISS_REASONS`` / ``FALSE_POSITIVE_REASONS``)."""
 
     def pair(t: Triple) -> tuple[str, frozenset[str]]:
         return t.scope, frozenset((norm_name(t.subject), norm_name(t.object)))
@@ -202,22 +228,22 @@ def explain_errors(
     predicted_pairs = {pair(t) for t in predicted}
     gold_pairs = {pair(t) for t in gold}
     gold_names = {(t.scope, norm_name(n)) for t in gold for n in (t.subject, t.object)}
-    misses = dict.fromkeys(MISS_REASONS, 0)
+    misses: dict[Triple, str] = {}
     for t in fns:
         if norm_name(t.subject) not in read or norm_name(t.object) not in read:
-            misses["name_not_read"] += 1
+            misses[t] = "name_not_read"
         elif pair(t) in predicted_pairs:
-            misses["other_relation"] += 1
+            misses[t] = "other_relation"
         else:
-            misses["relation_missed"] += 1
-    wrong = dict.fromkeys(FALSE_POSITIVE_REASONS, 0)
+            misses[t] = "relation_missed"
+    wrong: dict[Triple, str] = {}
     for t in fps:
         if (t.scope, norm_name(t.subject)) not in gold_names or (t.scope, norm_name(t.object)) not in gold_names:
-            wrong["name_not_in_gold"] += 1
+            wrong[t] = "name_not_in_gold"
         elif pair(t) in gold_pairs:
-            wrong["other_relation"] += 1
+            wrong[t] = "other_relation"
         else:
-            wrong["unrelated_pair"] += 1
+            wrong[t] = "unrelated_pair"
     return misses, wrong
 
 
