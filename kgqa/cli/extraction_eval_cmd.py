@@ -13,6 +13,8 @@ from kgqa.errors import InputError
 
 
 def _render(data: dict) -> None:
+    from kgqa.eval.extraction import FALSE_POSITIVE_REASONS, MISS_REASONS
+
     head = data.get("source", "")
     table = Table(title=f"Extraction quality — {head}", title_justify="left")
     for col in ("relation", "precision", "recall", "F1", "tp", "fp", "fn"):
@@ -47,12 +49,14 @@ def _render(data: dict) -> None:
         if not items:
             continue
         groups = data.get(f"{key}_by_reason") or {"": items}
+        descriptions = MISS_REASONS if key == "false_negatives" else FALSE_POSITIVE_REASONS
         out.print(f"\n[bold]{label}[/] ({len(items)}{', by reason' if '' not in groups else ''}):")
         for reason, group in groups.items():
             if not group:
                 continue
             if reason:
-                out.print(f"  [italic]{reason.replace('_', ' ')}[/] ({len(group)})", highlight=False)
+                why = descriptions.get(reason, "")
+                out.print(f"  [italic]{reason.replace('_', ' ')}[/] ({len(group)}) [dim]{why}[/]", highlight=False)
             for s, r, o_ in group[:shown]:
                 out.print(f"    {s}  [cyan]{r}[/]  {o_}", highlight=False)
             cut = cut or len(group) > shown
