@@ -22,10 +22,11 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from kgqa.build.import_triples import entity_id, import_triples, normalize_name, relation_type
 from kgqa.config import Settings
 from kgqa.graph.client import Graph
 from kgqa.graph.schema import ensure_constraints
+from kgqa.ingest.triples import entity_id, import_triples, relation_type
+from kgqa.names import normalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared from a checkout in the project directory, ../../shared from a worktree under wt/
@@ -84,8 +85,8 @@ def synthetic_facts(entities: int, facts: int, seed: int = 0):
     """Extracted-looking entities (Person/Organization) and facts with one or two evidence sentences each."""
     import random
 
-    from kgqa.build.constraints import Evidence, FactRecord
-    from kgqa.build.resolve import EntityRecord
+    from kgqa.ingest.constraints import Evidence, FactRecord
+    from kgqa.ingest.resolve import EntityRecord
 
     rng = random.Random(seed)
     people = [EntityRecord(f"person:p{i}", f"Person {i}", "Person", f"person {i}") for i in range(entities // 2)]
@@ -110,8 +111,8 @@ def synthetic_facts(entities: int, facts: int, seed: int = 0):
 
 
 def writer_import(graph: Graph, entities, facts) -> int:
-    from kgqa.build.ontology import load_ontology
-    from kgqa.build.writer import GraphWriter
+    from kgqa.ingest.write import GraphWriter
+    from kgqa.ontology import load_ontology
 
     ensure_constraints(graph)
     writer = GraphWriter(graph, load_ontology())
@@ -123,7 +124,7 @@ def writer_import(graph: Graph, entities, facts) -> int:
 
 def writer_baseline(graph: Graph, entities, facts) -> int:
     """The same entities and facts as plain batched UNWIND + MERGE with the driver."""
-    from kgqa.build.writer import fact_rows
+    from kgqa.ingest.write import fact_rows
 
     ensure_constraints(graph)
 

@@ -18,11 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from kgqa.build.extract.llm import LLMExtractor
-from kgqa.build.model import Chunk, Document, Sentence
-from kgqa.build.ontology import load_ontology
 from kgqa.config import Settings
+from kgqa.ingest.extract.llm import LLMExtractor
+from kgqa.ingest.model import Chunk, Document, Sentence
 from kgqa.llm.factory import get_llm, reset_providers
+from kgqa.ontology import load_ontology
 from tests.llm_replay import ReplayServer
 
 TEXT = "Ada Lovelace works for Acme Corporation. She was born in London."

@@ -22,14 +22,14 @@ import random
 import statistics
 import time
 
-from kgqa.build.constraints import Evidence, FactRecord
-from kgqa.build.model import Chunk, Document
-from kgqa.build.ontology import load_ontology
-from kgqa.build.resolve import EntityRecord
-from kgqa.build.writer import MERGE_FACTS, GraphWriter, fact_rows
 from kgqa.config import get_settings
 from kgqa.graph.client import Graph
 from kgqa.graph.schema import ensure_constraints
+from kgqa.ingest.constraints import Evidence, FactRecord
+from kgqa.ingest.model import Chunk, Document
+from kgqa.ingest.resolve import EntityRecord
+from kgqa.ingest.write import MERGE_FACTS, GraphWriter, fact_rows
+from kgqa.ontology import load_ontology
 
 RELATIONS = [("WORKS_FOR", "Person", "Organization"), ("LIVES_IN", "Person", "Location"), ("MEMBER_OF", "Person", "Organization"), ("LOCATED_IN", "Organization", "Location")]  # fmt: skip
 
@@ -117,7 +117,7 @@ def main() -> None:
             doc = Document(id=doc_id, text=text, title=doc_id, content_hash=str(hash(text)))
             chunk = Chunk(id=f"{doc_id}#0", doc_id=doc_id, index=0, text=text, start=0, end=len(text))
             used = sorted({i for f in doc_facts for i in (f.subject_id, f.object_id)})
-            from kgqa.build.writer import DocumentPayload
+            from kgqa.ingest.write import DocumentPayload
 
             group.append(
                 DocumentPayload(

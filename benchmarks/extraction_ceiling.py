@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from kgqa.build.extract.offline import OfflineExtractor, compile_triggers, parse
-from kgqa.build.ontology import load_ontology
 from kgqa.eval.extraction import Triple, load_gold, norm_name, read_documents, score_triples
+from kgqa.ingest.extract.offline import OfflineExtractor, compile_triggers, parse
 from kgqa.nlp import embed, spacy_model
+from kgqa.ontology import load_ontology
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 WORLDS = {  # invented world → gold sets written in it (data/README.md)

@@ -100,7 +100,7 @@ def load_gold_triples(graph: Graph, path) -> int:
     """
     from pathlib import Path
 
-    from kgqa.build.ontology import load_ontology
+    from kgqa.ontology import load_ontology
 
     onto = load_ontology()
     triples = []

@@ -13,8 +13,8 @@ import os
 import re
 import time
 
-from kgqa.build.model import Chunk, Document, EntityMention, Extraction, Fact
-from kgqa.build.ontology import Ontology
+from kgqa.ingest.model import Chunk, Document, EntityMention, Extraction, Fact
+from kgqa.ontology import Ontology
 
 NAME = r"(?:[A-Z][\w&'-]*\.?)(?:\s+(?:[A-Z][\w&'-]*\.?|of))*(?<!\sof)"
 PATTERNS = [

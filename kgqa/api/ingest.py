@@ -1,4 +1,4 @@
-"""Adapter between the API and the build pipeline (``kgqa.build.pipeline``): ingestion jobs and retraction.
+"""Adapter between the API and the build pipeline (``kgqa.ingest.pipeline``): ingestion jobs and retraction.
 
 Kept apart from the routes so the API still works (answering 503 "not available in this build") when the
 build pipeline is not part of the build. Ingestion goes through ``run_build`` exactly like ``kgqa build``:
@@ -22,9 +22,9 @@ from kgqa.config import Settings
 
 def _pipeline() -> Any:
     try:
-        from kgqa.build import pipeline
+        from kgqa.ingest import pipeline
     except ImportError as exc:
-        raise not_available("document ingestion", "kgqa.build.pipeline") from exc
+        raise not_available("document ingestion", "kgqa.ingest.pipeline") from exc
     return pipeline
 
 

@@ -86,7 +86,7 @@ def build(
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the LLM response cache."),
 ) -> None:
     """Build or update the graph from documents (unchanged documents are skipped)."""
-    from kgqa.build.pipeline import BuildOptions, run_build
+    from kgqa.ingest.pipeline import BuildOptions, run_build
 
     options = BuildOptions(
         include=include,
@@ -124,7 +124,7 @@ def remove(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Retract documents: their chunks, evidence, facts left without evidence and orphaned entities."""
-    from kgqa.build.pipeline import remove_documents
+    from kgqa.ingest.pipeline import remove_documents
 
     with open_graph() as graph:
         result = remove_documents(graph, targets, root)

@@ -29,8 +29,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the build summary and answers as JSON."),
     ) -> None:
         """Start the graph, build the sample corpus and answer sample multi-hop questions."""
-        from kgqa.build.pipeline import BuildOptions, run_build
         from kgqa.config import get_settings
+        from kgqa.ingest.pipeline import BuildOptions, run_build
         from kgqa.qa.pipeline import ask
 
         settings = get_settings()

@@ -45,7 +45,7 @@ def import_triples_cmd(
     Idempotent (re-importing changes nothing); each relationship keeps the file:line it came from.
     Malformed lines are reported with their line numbers and skipped; the exit code is then 2.
     """
-    from kgqa.build.import_triples import FORMATS, import_triples
+    from kgqa.ingest.triples import FORMATS, import_triples
 
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}", f"use one of: {', '.join(FORMATS)}")

@@ -90,10 +90,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON (with all false positives/negatives)."),
     ) -> None:
         """Precision, recall and F1 per relation of the graph's facts (or of --direct / --webnlg runs)."""
-        from kgqa.build.extract import get_extractor
-        from kgqa.build.ontology import load_ontology
         from kgqa.config import get_settings
         from kgqa.eval import extraction as ev
+        from kgqa.ingest.extract import get_extractor
+        from kgqa.ontology import load_ontology
 
         ontology = load_ontology(ontology_path)
         data: dict

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import yaml
 
-from kgqa.build.loaders import MARKDOWN_SUFFIXES, html_to_text, markdown_to_text
-from kgqa.build.model import Chunk, Document
-from kgqa.build.ontology import Ontology
 from kgqa.errors import InputError
+from kgqa.ingest.load import MARKDOWN_SUFFIXES, html_to_text, markdown_to_text
+from kgqa.ingest.model import Chunk, Document
+from kgqa.ontology import Ontology
 
 MAPPING_FILE = Path(__file__).parent / "webnlg_mapping.yaml"
 DOC_SUFFIXES = {".md", ".txt", ".html", ".htm"}

@@ -25,10 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kgqa.build.import_triples import file_sha256, import_triples, normalize_name
 from kgqa.config import Settings
 from kgqa.errors import InputError
 from kgqa.graph.client import Graph, QueryFailed
+from kgqa.ingest.triples import file_sha256, import_triples
+from kgqa.names import normalize_name
 from kgqa.qa.examples import ExampleBank, ExampleGenerator, PathMiner, QAItem, read_qa_file
 
 log = logging.getLogger(__name__)

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from kgqa.errors import InputError
+from kgqa.names import RELATION_TYPE_RE, normalize_name
 
 if TYPE_CHECKING:
     from kgqa.graph.client import Graph
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 MASK = "[ENTITY]"
 ENTITY_PARAM = "entity"
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
-REL_TYPE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,99}$")
 DEFAULT_LIMIT = 100
 BRACKET_RE = re.compile(r"\[([^\[\]]+)\]")
 MASK_RE = re.compile(r"\[ENTITY(\d*)\]")
@@ -160,7 +160,7 @@ def path_cypher(path: list[Step] | list[list[str]], limit: int = DEFAULT_LIMIT) 
         raise ValueError("empty path")
     pattern = "(s:Entity {id: $entity})"
     for i, (rel_type, direction) in enumerate(path):
-        if not REL_TYPE_RE.match(rel_type):
+        if not RELATION_TYPE_RE.match(rel_type):
             raise ValueError(f"refusing relationship type {rel_type!r}")
         node = "(answer:Entity)" if i == len(path) - 1 else f"(n{i + 1}:Entity)"
         if direction == "out":
@@ -339,7 +339,6 @@ class PathMiner:
 
     def resolve(self, names: Iterable[str]) -> dict[str, list[str]]:
         """Entity ids per name: exact ``name`` first, then the normalised ``norm``."""
-        from kgqa.build.import_triples import normalize_name
 
         todo = sorted({n for n in names if n not in self._ids})
         for i in range(0, len(todo), 1000):

@@ -81,7 +81,7 @@ def _stems(text: str) -> set[str]:
 
 def _ontology(path: str | None) -> Any:
     try:
-        from kgqa.build.ontology import load_ontology
+        from kgqa.ontology import load_ontology
 
         return load_ontology(path)
     except Exception as exc:  # the ontology only adds phrases; the schema is what counts

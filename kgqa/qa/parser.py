@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kgqa.build.ontology import Ontology, load_ontology
 from kgqa.graph.schema import GraphSchema
+from kgqa.ontology import Ontology, load_ontology
 from kgqa.qa.generate import DEFAULT_LIMIT, CypherCandidate, ExampleLike, entity_params
 from kgqa.qa.model import LinkedEntity
 

@@ -1,0 +1,9 @@
+"""The ontology: entity and relation types, their constraints and the phrases that express them.
+
+Data (``default.yaml``) plus its typed model; used by graph building (``kgqa.ingest``) and question
+answering (``kgqa.qa``) alike, so neither has to reach into the other.
+"""
+
+from kgqa.ontology.model import DEFAULT_ONTOLOGY, EntityType, Ontology, RelationType, load_ontology
+
+__all__ = ["DEFAULT_ONTOLOGY", "EntityType", "Ontology", "RelationType", "load_ontology"]

@@ -1,0 +1,119 @@
+"""The ontology: entity types, relation types with domain/range, symmetry and the phrases that express them.
+
+Loaded from YAML (``kgqa/ontology/default.yaml`` unless ``--ontology FILE``). Used by the
+offline extractor, the rule-based constraints, the question parser and the LLM prompts.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from kgqa.errors import InputError
+
+DEFAULT_ONTOLOGY = Path(__file__).parent / "default.yaml"
+
+
+class EntityType(BaseModel):
+    """An entity type such as Person; ``spacy`` lists the spaCy NER labels that suggest it."""
+
+    name: str
+    description: str = ""
+    spacy: list[str] = Field(default_factory=list)
+    question_words: list[str] = Field(default_factory=list)  # e.g. "who" for Person, "where" for Location
+    nouns: list[str] = Field(default_factory=list)  # e.g. "company", "firm" for Organization
+
+
+class RelationType(BaseModel):
+    """A relation type; stored as a relationship type with exactly this name."""
+
+    name: str
+    domain: list[str]
+    range: list[str]
+    symmetric: bool = False
+    description: str = ""
+    inverse: str = ""  # inverse phrasing, e.g. "employer of" for WORKS_FOR
+    phrases: list[str] = Field(default_factory=list)  # text that expresses it: "works for", "employee of"
+    inverse_phrases: list[str] = Field(default_factory=list)  # object-first phrasings: "employs"
+    nouns: list[str] = Field(default_factory=list)  # role nouns: "CEO" (subject role), "founder"
+    inverse_nouns: list[str] = Field(default_factory=list)  # object-role nouns: "employer", "alma mater"
+    implies: list[str] = Field(default_factory=list)  # relations a question may read into it: HQ in → located in
+
+    @field_validator("name")
+    @classmethod
+    def _upper_snake(cls, value: str) -> str:
+        if not value.replace("_", "").isalnum() or value.upper() != value:
+            raise ValueError(f"relation type {value!r} must be UPPER_SNAKE_CASE")
+        return value
+
+
+class Ontology(BaseModel):
+    """Entity and relation types, validated against each other."""
+
+    name: str = "custom"
+    version: str = "1"
+    entity_types: list[EntityType]
+    relation_types: list[RelationType]
+
+    @model_validator(mode="after")
+    def _check_types(self) -> Ontology:
+        known = {t.name for t in self.entity_types}
+        rel_names = {r.name for r in self.relation_types}
+        for rel in self.relation_types:
+            for other in rel.implies:
+                if other not in rel_names:
+                    raise ValueError(f"relation {rel.name} implies unknown relation {other!r}")
+            for t in [*rel.domain, *rel.range]:
+                if t not in known:
+                    raise ValueError(
+                        f"relation {rel.name} uses unknown entity type {t!r} (known: {', '.join(sorted(known))})"
+                    )
+        return self
+
+    def entity(self, name: str) -> EntityType | None:
+        return next((t for t in self.entity_types if t.name == name), None)
+
+    def relation(self, name: str) -> RelationType | None:
+        return next((r for r in self.relation_types if r.name == name), None)
+
+    def implied_by(self, name: str) -> list[str]:
+        """Relations whose facts also answer questions about ``name`` (those listing it in ``implies``)."""
+        return [r.name for r in self.relation_types if name in r.implies]
+
+    @property
+    def entity_names(self) -> list[str]:
+        return [t.name for t in self.entity_types]
+
+    @property
+    def relation_names(self) -> list[str]:
+        return [r.name for r in self.relation_types]
+
+
+def load_ontology(path: str | Path | None = None) -> Ontology:
+    """Load and validate an ontology YAML file; errors name the file and the problem."""
+    path = Path(path) if path else DEFAULT_ONTOLOGY
+    return _load(str(path.resolve()))
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> Ontology:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"ontology file not found: {path}", "pass an existing YAML file to --ontology") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"ontology {path} is not valid YAML: {exc}", "fix the YAML syntax") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"ontology {path} must be a mapping with entity_types and relation_types")
+    try:
+        return Ontology.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(
+            f"ontology {path} is invalid at {where or 'top level'}: {first['msg']}",
+            "see kgqa/ontology/default.yaml for the expected shape",
+        ) from exc
