@@ -26,8 +26,13 @@ class Settings(BaseSettings):
     graph_retry_time: float = Field(default=15.0, description="Seconds the driver retries a failed transaction.")
     embedded_bolt_port: int | None = Field(default=None, description="Fixed Bolt port for the embedded server.")
     embedded_heap: str = Field(default="2g", description="Java heap for the embedded server.")
+    embedded_idle_timeout: float = Field(
+        default=900.0, description="Seconds without use before a server kgqa started stops itself (0: never)."
+    )
 
-    llm: str = Field(default="offline", description="LLM spec: offline | openai:MODEL | transformers:PATH")
+    llm: str = Field(
+        default="offline", description="LLM spec: offline | local[:MODEL] | openai:MODEL | transformers:PATH"
+    )
     llm_extraction: str | None = Field(default=None, description="LLM spec for extraction (default: llm).")
     llm_cypher: str | None = Field(default=None, description="LLM spec for Cypher generation.")
     llm_answer: str | None = Field(default=None, description="LLM spec for answer synthesis.")
@@ -43,6 +48,8 @@ class Settings(BaseSettings):
     llm_schema_budget: int = Field(default=1500, description="Token budget for the schema in Cypher prompts.")
     llm_price_prompt: float = Field(default=0.0, description="USD per 1M prompt tokens (for cost reports).")
     llm_price_completion: float = Field(default=0.0, description="USD per 1M completion tokens (for cost reports).")
+    llm_threads: int | None = Field(default=None, description="Threads of the local model server (default cores-1).")
+    llm_context: int | None = Field(default=None, description="Context size of the local model (default per model).")
     llm_device: str | None = Field(default=None, description="transformers provider device: cpu | cuda | auto.")
 
     api_keys: SecretStr | None = Field(default=None, description="Comma-separated API keys for kgqa serve.")

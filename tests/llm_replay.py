@@ -10,8 +10,9 @@ Scenarios live in ``tests/data/llm_replays/*.json`` (checked in order of file na
 
 The server speaks ``POST /v1/chat/completions`` and ``GET /v1/models``; it records every request (``requests``)
 so tests can count HTTP calls (e.g. zero on a fully cached second run). Options: ``api_key`` (wrong/missing
-key → the recorded 401), ``json_schema`` (False → 400 "response_format json_schema not supported", like servers
-without structured output), ``models`` (others → the recorded 404 model_not_found), ``latency`` (seconds added
+key → the recorded 401), ``json_schema`` (False → 400 "response_format ... not supported" for any response_format,
+like servers without structured output; "llama" → the HTTP 500 that llama-cpp-python's server gives for json_schema,
+while it accepts ``json_object`` with a schema), ``models`` (others → the recorded 404 model_not_found), ``latency`` (seconds added
 to every reply, to stand in for generation time in benchmarks).
 """
 
@@ -34,7 +35,7 @@ class ReplayServer:
         self,
         replay_dir: Path = REPLAY_DIR,
         api_key: str | None = None,
-        json_schema: bool = True,
+        json_schema: bool | str = True,
         models: tuple[str, ...] = ("replay-model", "replay-small"),
         latency: float = 0.0,
     ) -> None:
@@ -143,8 +144,10 @@ class ReplayServer:
         if model not in self.models:
             return self._error("error_404_model", model=model)
         fmt = body.get("response_format") or {}
-        if not self.json_schema and fmt.get("type") == "json_schema":
+        if self.json_schema is False and fmt:
             return self._error("error_400_response_format")
+        if self.json_schema == "llama" and fmt.get("type") == "json_schema":
+            return self._error("error_500_llama_json_schema")
         messages = body.get("messages") or []
         text = "\n".join(str(m.get("content", "")) for m in messages)
         turn = sum(1 for m in messages if m.get("role") == "assistant")

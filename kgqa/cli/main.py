@@ -19,6 +19,7 @@ from kgqa.cli import (
     extraction_eval_cmd,
     graph_cmd,
     llm_cmd,
+    llm_local_cmd,
     serve_cmd,
 )
 from kgqa.cli.groups import GROUPS
@@ -61,6 +62,7 @@ for module in (
     eval_cmd,
     extraction_eval_cmd,
     llm_cmd,
+    llm_local_cmd,
     serve_cmd,
     demo_cmd,
 ):

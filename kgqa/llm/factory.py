@@ -1,4 +1,4 @@
-"""Resolve an LLM spec (``offline`` | ``openai:MODEL`` | ``transformers:PATH_OR_NAME``) into a provider."""
+"""Resolve an LLM spec (``offline`` | ``local[:MODEL]`` | ``openai:MODEL`` | ``transformers:PATH_OR_NAME``) into a provider."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from kgqa.llm.base import LLM, LLMConfigError, usage_meter
 from kgqa.llm.cache import LLMCache, ManagedLLM
 
-PROVIDERS = ("offline", "openai", "transformers")
+PROVIDERS = ("offline", "local", "openai", "transformers")
 _TASK_FIELDS = {"extraction": "llm_extraction", "cypher": "llm_cypher", "answer": "llm_answer"}
 _TASK_ENV = {"extraction": "KGQA_LLM_EXTRACTION", "cypher": "KGQA_LLM_CYPHER", "answer": "KGQA_LLM_ANSWER"}
 
@@ -21,11 +21,13 @@ _caches: dict[str, LLMCache] = {}
 
 @dataclass(frozen=True)
 class LLMSpec:
-    provider: str  # offline | openai | transformers
+    provider: str  # offline | local | openai | transformers
     model: str = ""
 
     def __str__(self) -> str:
-        return self.provider if self.provider == "offline" else f"{self.provider}:{self.model}"
+        if self.provider == "offline" or (self.provider == "local" and not self.model):
+            return self.provider
+        return f"{self.provider}:{self.model}"
 
 
 def parse_spec(spec: str | None, setting: str = "KGQA_LLM") -> LLMSpec:
@@ -35,13 +37,17 @@ def parse_spec(spec: str | None, setting: str = "KGQA_LLM") -> LLMSpec:
         return LLMSpec("offline")
     provider, sep, model = value.partition(":")
     provider = provider.strip().lower()
-    aliases = {"ollama": "openai", "vllm": "openai", "hf": "transformers", "local": "transformers"}
+    if provider == "local":  # the managed llama.cpp server; the model defaults to the registry's default
+        from kgqa.llm.local_models import get_model
+
+        return LLMSpec("local", get_model(model or None).name if model.strip() else "")
+    aliases = {"ollama": "openai", "vllm": "openai", "hf": "transformers"}
     provider = aliases.get(provider, provider)
     if not sep or provider not in PROVIDERS or not model.strip():
         raise LLMConfigError(
             f"{setting}={value!r} is not a valid LLM spec",
-            "use offline, openai:MODEL (any OpenAI-compatible server, see KGQA_LLM_BASE_URL) "
-            "or transformers:/path/to/local/model",
+            "use offline, local[:MODEL] (the model kgqa runs itself, see `kgqa llm models`), "
+            "openai:MODEL (any OpenAI-compatible server, see KGQA_LLM_BASE_URL) or transformers:/path/to/local/model",
         )
     return LLMSpec(provider, model.strip())
 
@@ -70,7 +76,28 @@ def _cache_for(settings: Any) -> LLMCache | None:
         return _caches[key]
 
 
+def _local_provider(parsed: LLMSpec, settings: Any) -> tuple[LLM, str]:
+    """The managed local model server (started when needed) behind the OpenAI-compatible provider."""
+    import sys
+
+    from kgqa.llm.local_server import server_for
+    from kgqa.llm.openai_compat import OpenAICompatLLM
+
+    state = server_for(settings).ensure_started(parsed.model or None, lambda msg: print(msg, file=sys.stderr))
+    # A CPU server generates ~10 tok/s and serves one request at a time: long timeouts, few retries.
+    timeout = max(float(settings.llm_timeout), 600.0)
+    ident = ("local", state.model, state.base_url, timeout)
+    with _lock:
+        if ident not in _providers:
+            _providers[ident] = OpenAICompatLLM(  # llama.cpp's server takes json_object + schema, not json_schema
+                state.model, base_url=state.base_url, timeout=timeout, max_retries=1, json_mode="json_object"
+            )
+        return _providers[ident], state.base_url
+
+
 def _provider(parsed: LLMSpec, settings: Any) -> tuple[LLM, str]:
+    if parsed.provider == "local":
+        return _local_provider(parsed, settings)
     if parsed.provider == "openai":
         from kgqa.llm.openai_compat import OpenAICompatLLM
 
@@ -110,12 +137,6 @@ def get_llm(spec: str | None, settings: Any, setting: str = "KGQA_LLM") -> LLM |
     meter.price_prompt = float(getattr(settings, "llm_price_prompt", 0.0) or 0.0)
     meter.price_completion = float(getattr(settings, "llm_price_completion", 0.0) or 0.0)
     return ManagedLLM(inner, _cache_for(settings), meter, endpoint=endpoint)
-
-
-def get_task_llm(task: str, settings: Any, override: str | None = None) -> LLM | None:
-    """The LLM configured for one task, or None when that task runs offline."""
-    spec, setting = task_spec(task, settings, override)
-    return get_llm(spec, settings, setting)
 
 
 def reset_providers() -> None:

@@ -70,6 +70,38 @@ def _retry_after(response: httpx.Response) -> float | None:
             return None
 
 
+# Schema keywords a server's grammar compiler chokes on (llama.cpp segfaulted on maxLength 2000): limits are
+# checked by pydantic on the reply instead, so they stay out of what is sent.
+_GRAMMAR_UNFRIENDLY = frozenset(
+    {"maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties", "pattern", "format"}
+)
+
+
+def grammar_schema(schema: Any) -> Any:
+    """``schema`` without length/size limits (recursively); everything else unchanged."""
+    if isinstance(schema, dict):
+        out = {}
+        for key, value in schema.items():
+            if key in ("properties", "$defs", "definitions") and isinstance(value, dict):
+                out[key] = {name: grammar_schema(sub) for name, sub in value.items()}  # names, not keywords
+            elif key not in _GRAMMAR_UNFRIENDLY:
+                out[key] = grammar_schema(value)
+        return out
+    if isinstance(schema, list):
+        return [grammar_schema(v) for v in schema]
+    return schema
+
+
+def _rejects_response_format(low: str) -> bool:
+    """True when an error message (lower-cased) says the server does not take our response_format."""
+    return "response_format" in low or "json_schema" in low or "json schema" in low or "json_object" in low
+
+
+def _deterministic(response: httpx.Response) -> bool:
+    """A 5xx that is really a validation error of the request (llama.cpp): retrying cannot help."""
+    return _rejects_response_format(_error_message(response).lower())
+
+
 def _error_message(response: httpx.Response) -> str:
     """The server's own error text, from any of the error shapes compatible servers use."""
     try:
@@ -103,6 +135,7 @@ class OpenAICompatLLM(LLM):
         api_key: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 3,
+        json_mode: str = "json_schema",
     ) -> None:
         if not model:
             raise LLMConfigError("the LLM spec names no model", "use openai:MODEL, e.g. KGQA_LLM=openai:gpt-4o-mini")
@@ -138,6 +171,8 @@ class OpenAICompatLLM(LLM):
         )
         self._lock = threading.Lock()
         self._json_schema_ok: bool | None = None
+        # How a schema is sent: json_schema (OpenAI style), then json_object + schema (llama.cpp), then prompt only.
+        self._json_mode = json_mode
         self._dropped: set[str] = set()  # optional parameters this server rejected
         self._max_tokens_key = "max_tokens"
         self.requests_sent = 0
@@ -171,15 +206,17 @@ class OpenAICompatLLM(LLM):
         for name, value in optional.items():
             if value is not None and name not in self._dropped:
                 body[name] = value
-        if json_schema is not None and self._json_schema_ok is not False:
+        if json_schema is not None and self._json_mode == "json_schema":
             body["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {
                     "name": _sanitize_name(str(json_schema.get("title", "output"))),
-                    "schema": json_schema,
+                    "schema": grammar_schema(json_schema),
                     "strict": False,
                 },
             }
+        elif json_schema is not None and self._json_mode == "json_object":
+            body["response_format"] = {"type": "json_object", "schema": grammar_schema(json_schema)}
         return body
 
     def complete(
@@ -197,9 +234,9 @@ class OpenAICompatLLM(LLM):
             response = self._post("chat/completions", body)
             latency = (time.perf_counter() - started) * 1000.0
             if response.status_code == 200:
-                return self._completion(response, latency, "response_format" in body, prompt)
+                return self._completion(response, latency, body.get("response_format", {}).get("type"), prompt)
             message = _error_message(response)
-            if response.status_code in (400, 422) and self._adapt(message, body):
+            if response.status_code in (400, 422, 500) and self._adapt(message, body):
                 continue
             raise self._error(response.status_code, message)
         raise LLMError(f"{self.spec}: the server rejected every request variant", "run `kgqa llm check --debug`")
@@ -222,9 +259,11 @@ class OpenAICompatLLM(LLM):
     def _adapt(self, message: str, body: dict[str, Any]) -> bool:
         """Drop an option the server says it does not support; True when a retry makes sense."""
         low = message.lower()
-        if "response_format" in body and ("response_format" in low or "json_schema" in low or "json schema" in low):
-            log.warning("%s does not accept response_format json_schema; falling back to prompt-only JSON", self.spec)
+        if "response_format" in body and _rejects_response_format(low):
+            sent = body["response_format"].get("type")
+            self._json_mode = "json_object" if sent == "json_schema" else "prompt"
             self._json_schema_ok = False
+            log.warning("%s does not accept response_format %s; trying %s", self.spec, sent, self._json_mode)
             return True
         if self._max_tokens_key == "max_tokens" and "max_completion_tokens" in low:
             self._max_tokens_key = "max_completion_tokens"
@@ -270,7 +309,8 @@ class OpenAICompatLLM(LLM):
                 self._sleep(attempt, None, f"connection error: {exc}")
                 attempt += 1
                 continue
-            if (response.status_code == 429 or response.status_code >= 500) and attempt < self.max_retries:
+            retryable = response.status_code == 429 or (response.status_code >= 500 and not _deterministic(response))
+            if retryable and attempt < self.max_retries:
                 retry_after = _retry_after(response)
                 if response.status_code == 429 and retry_after:
                     with self._lock:
@@ -289,7 +329,9 @@ class OpenAICompatLLM(LLM):
         log.info("%s: %s; retry %d/%d in %.2fs", self.spec, why, attempt + 1, self.max_retries, delay)
         time.sleep(delay)
 
-    def _completion(self, response: httpx.Response, latency: float, json_sent: bool, prompt: str | None) -> Completion:
+    def _completion(
+        self, response: httpx.Response, latency: float, json_sent: str | None, prompt: str | None
+    ) -> Completion:
         try:
             data = response.json()
             choice = data["choices"][0]
@@ -298,7 +340,7 @@ class OpenAICompatLLM(LLM):
                 f"{self.spec}: the server answered 200 but not with a chat completion: {response.text[:200]!r}",
                 "check that KGQA_LLM_BASE_URL points at an OpenAI-compatible /v1 endpoint",
             ) from exc
-        if json_sent:
+        if json_sent == "json_schema":
             self._json_schema_ok = True
         msg = choice.get("message") or {}
         text = msg.get("content") or choice.get("text") or ""
@@ -313,7 +355,7 @@ class OpenAICompatLLM(LLM):
             cached=False,
             latency_ms=latency,
             finish_reason=choice.get("finish_reason"),
-            json_mode="json_schema" if json_sent else "prompt",
+            json_mode=json_sent or "prompt",
             prompt=prompt,
         )
 

@@ -229,7 +229,7 @@ def test_transformers_nonsense_falls_back_clearly(
     world: Graph, settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     pytest.importorskip("transformers")
-    from tests.test_llm_transformers import make_tiny_model
+    from tests.llm.test_llm_transformers import make_tiny_model
 
     model = f"transformers:{make_tiny_model(tmp_path_factory.mktemp('tiny-e2e'))}"
     kw = {"llm_max_tokens": 24, "llm_reasks": 1, "llm_device": "cpu"}

