@@ -4,6 +4,24 @@ Data (``default.yaml``) plus its typed model; used by graph building (``kgqa.ing
 answering (``kgqa.qa``) alike, so neither has to reach into the other.
 """
 
-from kgqa.ontology.model import DEFAULT_ONTOLOGY, EntityType, Ontology, RelationType, load_ontology
+from kgqa.ontology.model import (
+    DEFAULT_ONTOLOGY,
+    ENTITY_ROLES,
+    FAMILY_KINDS,
+    Construction,
+    EntityType,
+    Ontology,
+    RelationType,
+    load_ontology,
+)
 
-__all__ = ["DEFAULT_ONTOLOGY", "EntityType", "Ontology", "RelationType", "load_ontology"]
+__all__ = [
+    "DEFAULT_ONTOLOGY",
+    "ENTITY_ROLES",
+    "FAMILY_KINDS",
+    "Construction",
+    "EntityType",
+    "Ontology",
+    "RelationType",
+    "load_ontology",
+]

@@ -2,6 +2,8 @@
 
 Loaded from YAML (``kgqa/ontology/default.yaml`` unless ``--ontology FILE``). Used by the
 offline extractor, the rule-based constraints, the question parser and the LLM prompts.
+The offline extractor also reads entity type ``role`` and ``name_words``, relation ``family`` and the
+``constructions`` section; all of them are optional, so an ontology without them still loads.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from kgqa.errors import InputError
 
 DEFAULT_ONTOLOGY = Path(__file__).parent / "default.yaml"
+# what the offline extractor's rules may assume about entities of a type ("his", "the couple", quoted titles, ...)
+ENTITY_ROLES = ("person", "organization", "place", "work")
+# kinship a relation states (a child or sibling shares the family's surname; "the couple" is a married pair)
+FAMILY_KINDS = ("child", "sibling", "spouse")
 
 
 class EntityType(BaseModel):
@@ -25,6 +31,15 @@ class EntityType(BaseModel):
     spacy: list[str] = Field(default_factory=list)
     question_words: list[str] = Field(default_factory=list)  # e.g. "who" for Person, "where" for Location
     nouns: list[str] = Field(default_factory=list)  # e.g. "company", "firm" for Organization
+    role: str = ""  # one of ENTITY_ROLES, or "" for none
+    name_words: list[str] = Field(default_factory=list)  # words inside a name that reveal the type: "Inc", "Lake"
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, value: str) -> str:
+        if value and value not in ENTITY_ROLES:
+            raise ValueError(f"entity role {value!r} is not one of {', '.join(ENTITY_ROLES)}")
+        return value
 
 
 class RelationType(BaseModel):
@@ -41,6 +56,7 @@ class RelationType(BaseModel):
     nouns: list[str] = Field(default_factory=list)  # role nouns: "CEO" (subject role), "founder"
     inverse_nouns: list[str] = Field(default_factory=list)  # object-role nouns: "employer", "alma mater"
     implies: list[str] = Field(default_factory=list)  # relations a question may read into it: HQ in → located in
+    family: str = ""  # one of FAMILY_KINDS when the relation is kinship, else ""
 
     @field_validator("name")
     @classmethod
@@ -48,6 +64,21 @@ class RelationType(BaseModel):
         if not value.replace("_", "").isalnum() or value.upper() != value:
             raise ValueError(f"relation type {value!r} must be UPPER_SNAKE_CASE")
         return value
+
+    @field_validator("family")
+    @classmethod
+    def _known_family(cls, value: str) -> str:
+        if value and value not in FAMILY_KINDS:
+            raise ValueError(f"family kind {value!r} is not one of {', '.join(FAMILY_KINDS)}")
+        return value
+
+
+class Construction(BaseModel):
+    """A built-in construction of the offline extractor and the relation it yields ("<work> by <person>")."""
+
+    name: str  # the construction, e.g. "work_by" (see kgqa/ingest/extract/offline/readers/constructions.py)
+    relation: str
+    words: list[str] = Field(default_factory=list)  # words it looks for, e.g. "acquisition", "takeover"
 
 
 class Ontology(BaseModel):
@@ -57,11 +88,19 @@ class Ontology(BaseModel):
     version: str = "1"
     entity_types: list[EntityType]
     relation_types: list[RelationType]
+    constructions: list[Construction] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check_types(self) -> Ontology:
         known = {t.name for t in self.entity_types}
         rel_names = {r.name for r in self.relation_types}
+        for con in self.constructions:
+            if con.relation not in rel_names:
+                raise ValueError(f"construction {con.name} yields unknown relation {con.relation!r}")
+        roles = [t.role for t in self.entity_types if t.role]
+        shared = sorted({r for r in roles if roles.count(r) > 1})
+        if shared:
+            raise ValueError(f"more than one entity type has the role {shared[0]!r}")
         for rel in self.relation_types:
             for other in rel.implies:
                 if other not in rel_names:
@@ -78,6 +117,10 @@ class Ontology(BaseModel):
 
     def relation(self, name: str) -> RelationType | None:
         return next((r for r in self.relation_types if r.name == name), None)
+
+    def type_with_role(self, role: str) -> str | None:
+        """The entity type that plays ``role`` (one of ``ENTITY_ROLES``), if any."""
+        return next((t.name for t in self.entity_types if role and t.role == role), None)
 
     def implied_by(self, name: str) -> list[str]:
         """Relations whose facts also answer questions about ``name`` (those listing it in ``implies``)."""

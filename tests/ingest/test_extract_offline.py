@@ -214,7 +214,7 @@ def test_one_extraction_per_chunk_with_provenance(extractor, ontology):
 
 
 def test_deterministic(extractor, ontology):
-    text = "Ada Pike and Bo Lin founded Tessel Labs. She studied at the Kestrel Institute of Technology."
+    text = "Saskia Brandt and Tomas Revel founded Quenby Freight. She studied at the Ardenvale Institute of Technology."
     assert facts_of(extractor, ontology, text) == facts_of(OfflineExtractor(), ontology, text)
 
 
@@ -222,10 +222,11 @@ def test_where_clause_and_with_phrase(extractor, ontology):
     facts = facts_of(
         extractor,
         ontology,
-        "Dara Voss describes Brisk Harbor, the town where she was born. Bo Lin co-founded Tessel Labs with Ada Pike.",
+        "Mara Voss describes Kellmouth, the town where she was born. "
+        "Tomas Revel co-founded Quenby Robotics with Elin Kask.",
     )
-    assert ("Dara Voss", "BORN_IN", "Brisk Harbor") in facts
-    assert {("Bo Lin", "FOUNDED", "Tessel Labs"), ("Ada Pike", "FOUNDED", "Tessel Labs")} <= facts
+    assert ("Mara Voss", "BORN_IN", "Kellmouth") in facts
+    assert {("Tomas Revel", "FOUNDED", "Quenby Robotics"), ("Elin Kask", "FOUNDED", "Quenby Robotics")} <= facts
 
 
 def test_symmetric_relation_with_coordinated_subject(extractor, ontology):
@@ -237,18 +238,21 @@ def test_descriptor_noun_refers_back(extractor, ontology):
     facts = facts_of(
         extractor,
         ontology,
-        "Greyline Media bought Fenwick Radio, a station based in Brisk Harbor. "
-        "Linus Fenwick is the station's chief executive.",
+        "Marlow Media bought Brackwater Radio, a station based in Kellmouth Harbor. "
+        "Linus Brackwater is the station's chief executive.",
     )
-    assert ("Greyline Media", "ACQUIRED", "Fenwick Radio") in facts
-    assert ("Linus Fenwick", "CEO_OF", "Fenwick Radio") in facts
+    assert ("Marlow Media", "ACQUIRED", "Brackwater Radio") in facts
+    assert ("Linus Brackwater", "CEO_OF", "Brackwater Radio") in facts
 
 
 def test_first_person_in_an_interview_headed_by_a_name(extractor, ontology):
-    text = "# Five questions for Bo Lin\n\nBo Lin is an engineer.\n\nI was born in Marrow Bay. She lives in Calvar."
+    text = (
+        "# Three questions for Idris Pell\n\nIdris Pell is an engineer.\n\n"
+        "I was born in Dunwick Bay. She lives in Ostby."
+    )
     facts = facts_of(extractor, ontology, text)
-    assert ("Bo Lin", "BORN_IN", "Marrow Bay") in facts
-    assert ("Bo Lin", "LIVES_IN", "Calvar") not in facts  # she is not the speaker
+    assert ("Idris Pell", "BORN_IN", "Dunwick Bay") in facts
+    assert ("Idris Pell", "LIVES_IN", "Ostby") not in facts  # she is not the speaker
     # without a first-person pronoun the heading's person is an ordinary topic
     assert ("Oren Vale", "BORN_IN", "Port Ilsa") in facts_of(
         extractor, ontology, "# Oren Vale\n\nOren Vale is a founder. He was born in Port Ilsa."
@@ -266,16 +270,16 @@ def test_appositive_type_noun_reads_as_is_in(extractor, ontology):
 def test_job_noun_at_an_organisation_is_works_for(extractor, ontology):
     facts = facts_of(extractor, ontology, "Felix Orm is a professor at the Kestrel Institute of Technology.")
     assert ("Felix Orm", "WORKS_FOR", "Kestrel Institute of Technology") in facts
-    facts = facts_of(extractor, ontology, "Bo Lin is now an analyst at Calder Logistics.")
-    assert ("Bo Lin", "WORKS_FOR", "Calder Logistics") in facts
+    facts = facts_of(extractor, ontology, "Elin Kask is now an analyst at Quenby Freight.")
+    assert ("Elin Kask", "WORKS_FOR", "Quenby Freight") in facts
 
 
 def test_belongs_to_is_decided_by_types(extractor, ontology):
     facts = facts_of(extractor, ontology, "Nimbus Freight belongs to Calder Logistics.")
     assert ("Nimbus Freight", "SUBSIDIARY_OF", "Calder Logistics") in facts
     assert ("Nimbus Freight", "MEMBER_OF", "Calder Logistics") not in facts
-    facts = facts_of(extractor, ontology, "Oren Vale belongs to the Guild of Cartographers.")
-    assert ("Oren Vale", "MEMBER_OF", "Guild of Cartographers") in facts
+    facts = facts_of(extractor, ontology, "Tomas Revel belongs to the Guild of Surveyors.")
+    assert ("Tomas Revel", "MEMBER_OF", "Guild of Surveyors") in facts
 
 
 def test_part_of_and_owner_of_are_subsidiary_of(extractor, ontology):
@@ -292,35 +296,35 @@ def test_future_intended_and_negated_statements_are_dropped(extractor, ontology)
     assert ("Kasimir Dahl", "LIVES_IN", "Calvar") in facts
     facts = facts_of(extractor, ontology, "Greyline Media plans to acquire Fenwick Radio.")
     assert ("Greyline Media", "ACQUIRED", "Fenwick Radio") not in facts
-    facts = facts_of(extractor, ontology, "Fenwick Radio will become a division of Greyline Media.")
-    assert ("Fenwick Radio", "SUBSIDIARY_OF", "Greyline Media") not in facts
+    facts = facts_of(extractor, ontology, "Brackwater Radio will become a division of Marlow Media.")
+    assert ("Brackwater Radio", "SUBSIDIARY_OF", "Marlow Media") not in facts
     # continuing states are still stated: "will stay on as head of X"
-    facts = facts_of(extractor, ontology, "Oren Vale will stay on as head of Nimbus Freight.")
-    assert ("Oren Vale", "CEO_OF", "Nimbus Freight") in facts
+    facts = facts_of(extractor, ontology, "Saskia Brandt will stay on as head of Quenby Freight.")
+    assert ("Saskia Brandt", "CEO_OF", "Quenby Freight") in facts
 
 
 def test_work_by_person_is_authorship(extractor, ontology):
-    facts = facts_of(extractor, ontology, 'Critics praised the novel "Lanterns on the Quay" by Lina Vale.')
-    assert ("Lina Vale", "AUTHOR_OF", "Lanterns on the Quay") in facts
+    facts = facts_of(extractor, ontology, 'Critics praised the novel "Lanterns on the Weir" by Lina Vale.')
+    assert ("Lina Vale", "AUTHOR_OF", "Lanterns on the Weir") in facts
     facts = facts_of(
         extractor,
         ontology,
-        'Dara Voss runs Greyline Media. Her memoir, "Ink and Iron", came out this spring from Harrow Press.',
+        'Elin Kask runs Quenby Media. Her memoir, "Ropes and Tar", came out this spring from Ardley Press.',
     )
-    assert ("Dara Voss", "AUTHOR_OF", "Ink and Iron") in facts
-    assert ("Ink and Iron", "PUBLISHED_BY", "Harrow Press") in facts
+    assert ("Elin Kask", "AUTHOR_OF", "Ropes and Tar") in facts
+    assert ("Ropes and Tar", "PUBLISHED_BY", "Ardley Press") in facts
 
 
 def test_list_and_infobox_fragments_take_the_lines_first_name(extractor, ontology):
     text = (
-        "Calder Logistics - freight and warehousing. Headquarters: Calvar. Chief executive: Mara Quill.\n\n"
-        "Greyline Media - newspapers and radio. Owner of Harrow Press and Fenwick Radio."
+        "Quenby Logistics - haulage and storage. Headquarters: Calvar. Chief executive: Elin Kask.\n\n"
+        "Marlow Media - magazines and television. Owner of Thistle Press and Ardley Radio."
     )
     facts = facts_of(extractor, ontology, text)
-    assert ("Calder Logistics", "HEADQUARTERED_IN", "Calvar") in facts
-    assert ("Mara Quill", "CEO_OF", "Calder Logistics") in facts
-    assert ("Harrow Press", "SUBSIDIARY_OF", "Greyline Media") in facts
-    assert ("Harrow Press", "SUBSIDIARY_OF", "Calder Logistics") not in facts  # another line's name
+    assert ("Quenby Logistics", "HEADQUARTERED_IN", "Calvar") in facts
+    assert ("Elin Kask", "CEO_OF", "Quenby Logistics") in facts
+    assert ("Thistle Press", "SUBSIDIARY_OF", "Marlow Media") in facts
+    assert ("Thistle Press", "SUBSIDIARY_OF", "Quenby Logistics") not in facts  # another line's name
 
 
 def test_plural_role_noun_lists_its_holders(extractor, ontology):
@@ -339,18 +343,18 @@ def test_the_couple_is_the_married_pair(extractor, ontology):
 
 def test_infobox_table_rows_relate_to_the_header_name(extractor, ontology):
     text = (
-        "# Orrin Bank\n\n| Orrin Bank | |\n|---|---|\n| Type | Private bank |\n| Headquarters | Port Ilsa |\n"
-        "| Parent | Calder Holdings |\n\nOrrin Bank is a private bank."
+        "# Ardley Bank\n\n| Ardley Bank | |\n|---|---|\n| Type | Savings bank |\n| Headquarters | Dunwick |\n"
+        "| Parent | Revel Holdings |\n\nArdley Bank is a savings bank."
     )
     facts = facts_of(extractor, ontology, text)
-    assert ("Orrin Bank", "HEADQUARTERED_IN", "Port Ilsa") in facts
-    assert ("Orrin Bank", "SUBSIDIARY_OF", "Calder Holdings") in facts
+    assert ("Ardley Bank", "HEADQUARTERED_IN", "Dunwick") in facts
+    assert ("Ardley Bank", "SUBSIDIARY_OF", "Revel Holdings") in facts
 
 
 def test_a_name_inside_a_date_span_is_still_a_name(extractor, ontology):
-    facts = facts_of(extractor, ontology, "1998 - Oren Vale and his sister Lina Vale found Nimbus Freight.")
-    assert ("Oren Vale", "FOUNDED", "Nimbus Freight") in facts
-    assert ("Lina Vale", "FOUNDED", "Nimbus Freight") in facts
+    facts = facts_of(extractor, ontology, "2004 - Tomas Revel and his sister Lina Revel found Quenby Freight.")
+    assert ("Tomas Revel", "FOUNDED", "Quenby Freight") in facts
+    assert ("Lina Revel", "FOUNDED", "Quenby Freight") in facts
 
 
 # -- session 2 constructions (each sentence is new text, not taken from a corpus file) ----------------------
@@ -412,10 +416,10 @@ def test_a_list_of_places_is_not_containment(extractor, ontology):
 
 
 def test_first_name_child_takes_the_family_surname(extractor, ontology):
-    text = "# Five questions for Bo Lin\n\nI was born in Ostby. Our son Nils works at Tessel Labs now."
+    text = "# Three questions for Idris Pell\n\nI was born in Dunwick. Our son Nils works at Marlow Signal now."
     facts = facts_of(extractor, ontology, text)
-    assert ("Nils Lin", "CHILD_OF", "Bo Lin") in facts
-    assert ("Nils Lin", "WORKS_FOR", "Tessel Labs") in facts
+    assert ("Nils Pell", "CHILD_OF", "Idris Pell") in facts
+    assert ("Nils Pell", "WORKS_FOR", "Marlow Signal") in facts
 
 
 def test_ontology_implies_must_name_a_known_relation(tmp_path):
@@ -509,3 +513,66 @@ def test_person_of_place_and_region_apposition(extractor, ontology):
     )
     assert ("Vera Halek", "LIVES_IN", "Dobrany") in facts
     assert ("Zelno", "LOCATED_IN", "Brensk") in facts
+
+
+# -- a custom ontology gets the same machinery -----------------------------------------------------------------
+
+TINY_ONTOLOGY = """\
+name: tiny
+entity_types:
+  - {name: Human, role: person, spacy: [PERSON]}
+  - {name: Song, role: work, nouns: [song, ballad]}
+relation_types:
+  - {name: COMPOSED, domain: [Human], range: [Song], phrases: [composed, wrote]}
+"""
+SONG_BY = 'Critics praised the song "Low Tide Lullaby" by Marta Henning.'
+
+
+def _tiny(tmp_path, extra: str = ""):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY_ONTOLOGY + extra, encoding="utf-8")
+    return load_ontology(path)
+
+
+def test_a_custom_ontology_switches_a_construction_on(tmp_path, extractor):
+    tiny = _tiny(tmp_path, "constructions:\n  - {name: work_by, relation: COMPOSED}\n")
+    assert ("Marta Henning", "COMPOSED", "Low Tide Lullaby") in facts_of(extractor, tiny, SONG_BY)
+    # the same machinery as the default ontology: phrases, roles (her → the person), quoted titles as works
+    facts = facts_of(extractor, tiny, 'Marta Henning lives by the sea. She wrote "Harbour Lights" in 1990.')
+    assert ("Marta Henning", "COMPOSED", "Harbour Lights") in facts
+
+
+def test_a_custom_ontology_without_constructions_or_roles_does_not_crash(tmp_path, extractor):
+    assert facts_of(extractor, _tiny(tmp_path), SONG_BY) == set()
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(
+        "entity_types: [{name: Human, spacy: [PERSON]}, {name: Town, spacy: [GPE]}]\n"
+        "relation_types: [{name: FROM, domain: [Human], range: [Town], phrases: [comes from]}]\n",
+        encoding="utf-8",
+    )
+    text = "Marta Henning comes from Dunwick. She and her brother live by the sea; they sing. The town is small."
+    assert ("Marta Henning", "FROM", "Dunwick") in facts_of(extractor, load_ontology(bare), text)
+
+
+def test_an_unknown_construction_is_an_error(tmp_path, extractor):
+    tiny = _tiny(tmp_path, "constructions:\n  - {name: work_bye, relation: COMPOSED}\n")
+    with pytest.raises(ConfigError, match="work_bye"):
+        facts_of(extractor, tiny, SONG_BY)
+
+
+def test_ontology_roles_family_and_constructions_are_checked(tmp_path):
+    from kgqa.errors import InputError
+
+    with pytest.raises(InputError, match="yields unknown relation"):
+        _tiny(tmp_path, "constructions:\n  - {name: work_by, relation: WROTE}\n")
+    bad = tmp_path / "roles.yaml"
+    bad.write_text(TINY_ONTOLOGY.replace("role: work", "role: person"), encoding="utf-8")
+    with pytest.raises(InputError, match="more than one entity type has the role 'person'"):
+        load_ontology(bad)
+    default = load_ontology()
+    assert default.type_with_role("place") == "Location"
+    assert {r.name: r.family for r in default.relation_types if r.family} == {
+        "MARRIED_TO": "spouse",
+        "SIBLING_OF": "sibling",
+        "CHILD_OF": "child",
+    }

@@ -1,0 +1,92 @@
+"""From argument tokens to entities: relative pronouns, conjunctions, appositions and nouns standing for names."""
+
+from __future__ import annotations
+
+from kgqa.ingest.extract.offline.state import Analysis, entities_of_token
+from kgqa.ingest.extract.offline.syntax import pobjs
+from kgqa.ingest.extract.offline.words import GROUP_NOUNS, PLACE_NOUNS, REL_PRONOUNS
+
+
+def _relative_head(tok) -> list:
+    """ "X, which ...", "X, whose founder is ...": the clause's head noun (and a coordinated one)."""
+    up = tok.head
+    for _ in range(3):
+        if up.dep_ in {"relcl", "acl"}:
+            if up.head.dep_ == "conj" and any(c.lower_ in {"both", "all"} for c in up.subtree):
+                return [up.head.head, up.head]  # "A and B, who both studied at ..."
+            return [up.head]
+        if up.head is up:
+            break
+        up = up.head
+    return []
+
+
+def _named_by(d: Analysis, tok) -> list:
+    """ "the startup X", "two engineers, A and B": a name after a common noun (not before it: "the X imprint"
+    is not X, unless the name is an organisation or a work: "the BBC headquarters")."""
+    named = [c for c in tok.children if c.dep_ in {"appos", "compound", "nmod"}]
+    named = [c for c in named if c.i in d.tok2mention or c.i in d.refs]
+    before_ok = {d.roles.organization, d.roles.work} - {""}
+    return [c for c in named if c.i > tok.i or any(d.entities[e].type in before_ok for e in entities_of_token(d, c))]
+
+
+def _listed(tok) -> list:
+    """ "several novels, including X and Y", "firms such as X": the named examples."""
+    if not (tok.pos_ == "NOUN" and tok.tag_ == "NNS"):
+        return []
+    listed = [p for c in tok.children if c.dep_ == "prep" and c.lower_ in {"including", "like"} for p in pobjs(c)]
+    listed += [
+        p
+        for c in tok.children
+        if c.dep_ == "amod" and c.lower_ == "such"
+        for a in c.children
+        if a.lower_ == "as"
+        for p in pobjs(a)
+    ]
+    return listed
+
+
+def _inner(tok) -> list:
+    """ "born in the fishing village of X": the place the noun names; "sits on the advisory council of X",
+    "joined the staff at X": the organisation behind the body."""
+    lemma = tok.lemma_.lower()
+    inner = []
+    if lemma in PLACE_NOUNS:
+        inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in pobjs(c)]
+    if not inner and lemma in GROUP_NOUNS:
+        inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ in {"of", "at"} for p in pobjs(c)]
+    return inner
+
+
+def expand(d: Analysis, tokens: list) -> list[int]:
+    """Entities behind argument tokens, following relative pronouns, conjunctions and appositions."""
+    ents: list[int] = []
+    seen = set()
+    stack = list(tokens)
+    while stack:
+        tok = stack.pop(0)
+        if tok.i in seen:
+            continue
+        seen.add(tok.i)
+        if (tok.lower_ in REL_PRONOUNS and tok.tag_ in {"WDT", "WP", "IN"}) or tok.tag_ == "WP$":
+            stack[0:0] = _relative_head(tok)
+            continue
+        found = entities_of_token(d, tok)
+        if not found:
+            stand_in = _named_by(d, tok) or _listed(tok) or _inner(tok)
+            if stand_in:
+                stack[0:0] = stand_in[:1]
+                continue
+            if tok.pos_ in {"NOUN", "PROPN", "ADJ"}:
+                # "X is a publisher headquartered in Y", "X, a memoir written by Y": the noun stands for X
+                if tok.dep_ == "appos":
+                    stack.insert(0, tok.head)
+                elif tok.dep_ in {"attr"} and tok.head.lemma_ == "be":
+                    stack[0:0] = [c for c in tok.head.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        for e in found:
+            if e not in ents:
+                ents.append(e)
+        for c in tok.children:
+            if c.dep_ == "conj":
+                stack.append(c)
+    return ents

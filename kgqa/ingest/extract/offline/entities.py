@@ -1,0 +1,224 @@
+"""Grouping mentions into a document's entities: short names, shared surnames, family names."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from kgqa.ingest.extract.offline.mentions import descriptor_nouns, display_name, name_type, ner_type, type_noun_near
+from kgqa.ingest.extract.offline.state import Analysis, Candidate, Entity, Mention
+from kgqa.ingest.extract.offline.words import NER_PLACES, NER_TITLES, OF_NAME_HEADS
+from kgqa.ontology import Ontology
+
+log = logging.getLogger("kgqa.ingest.extract")
+
+
+def personish(ent: Entity, words: list[str], person: str) -> bool:
+    """A person, or a weakly typed name shaped like one."""
+    return ent.type == person or (not ent.strong and 2 <= len(words) <= 4 and "of" not in words)
+
+
+@dataclass
+class _Seen:
+    """What the grouping has seen so far, per entity."""
+
+    by_name: dict[str, int] = field(default_factory=dict)
+    words_of: dict[int, list[str]] = field(default_factory=dict)
+    last_subject: dict[int, int] = field(default_factory=dict)
+    last_seen: dict[int, int] = field(default_factory=dict)
+    seen_count: dict[int, int] = field(default_factory=dict)
+    of_tails: set[str] = field(default_factory=set)  # "X" in "University of X": a place, never a short name
+
+
+def _strong_type(d: Analysis, m: Mention, words: list[str]) -> str | None:
+    """A sure type from a quoted title, the name's words or a type noun next to it."""
+    if m.quoted and d.roles.work:
+        return d.roles.work
+    doc, trig = d.spacy_doc, d.trig
+    strong_t = name_type(words, trig)
+    near = type_noun_near(doc, m, trig)
+    # "A is a publisher": a job noun does not make a person's name an organisation
+    if strong_t is None and near is not None and not (m.ner == "PERSON" and near != d.roles.person):
+        strong_t = near
+    return strong_t
+
+
+def _pick_abbreviated(cands: list[tuple[int, int, int, int]], seen: _Seen) -> int:
+    """Among full names a short name may abbreviate: a bare "X" where both the person A X and the organisation
+    X Energy are known is the person unless the text has named the organisation more often so far."""
+    orgs = [c for c in cands if c[0] == 0]
+    if orgs and any(c[0] == 1 for c in cands):
+        top_org = max(orgs, key=lambda c: (seen.seen_count.get(c[3], 0), c[2]))
+        top_person = max((c for c in cands if c[0] == 1), key=lambda c: (seen.seen_count.get(c[3], 0), c[2]))
+        if seen.seen_count.get(top_org[3], 0) > seen.seen_count.get(top_person[3], 0):
+            cands = [top_org]
+    return max(cands)[3]
+
+
+def _abbreviated(d: Analysis, m: Mention, words: list[str], seen: _Seen) -> int:
+    """The earlier, longer entity a one- or two-word name abbreviates, else -1."""
+    doc, person = d.spacy_doc, d.roles.person
+    cands = []
+    for cand_ei, pwords in seen.words_of.items():
+        if len(pwords) <= len(words):
+            continue
+        ent = d.entities[cand_ei]
+        last = seen.last_seen[cand_ei]
+        if personish(ent, pwords, person) and (pwords[-len(words) :] == words or pwords[: len(words)] == words):
+            surname = pwords[-len(words) :] == words
+            cands.append((1 if surname else 0, seen.last_subject.get(cand_ei, -1), last, cand_ei))
+        elif (
+            not personish(ent, pwords, person)
+            and pwords[: len(words)] == words
+            and ent.type != d.roles.place
+            and m.ner not in NER_PLACES
+            # "X College is in X": after a place preposition the short name is the place
+            and not (m.start > 0 and doc[m.start - 1].lower_ in {"in", "near", "outside", "around"})
+            and " ".join(words) not in seen.of_tails
+        ):
+            cands.append((0, seen.last_subject.get(cand_ei, -1), last, cand_ei))
+    return _pick_abbreviated(cands, seen) if cands else -1
+
+
+def _update(d: Analysis, ent: Entity, m: Mention, words: list[str], strong_t: str | None, ner_t: str | None) -> None:
+    doc = d.spacy_doc
+    if strong_t and (not ent.strong or ent.type is None):
+        ent.type, ent.strong = strong_t, True
+    elif ent.type is None and ner_t:
+        ent.type = ner_t
+    # a mid-sentence capitalised "The" belongs to the name ("The Salt Ledger")
+    if doc[m.start].text == "The" and not doc[m.start].is_sent_start and not ent.name.startswith("The "):
+        ent.name = display_name(doc, m)
+    # a dateline "PORT X" takes the ordinary spelling when one appears
+    if ent.name.isupper() and len(ent.name) > 3 and not m.text.isupper() and len(words) == len(ent.name.split()):
+        ent.name = display_name(doc, m)
+    ent.descriptors |= descriptor_nouns(doc, m)
+
+
+def build_entities(d: Analysis, ontology: Ontology) -> None:
+    """Group mentions into document entities: a short name joins the full name it abbreviates.
+
+    A one- or two-word name joins an earlier longer name when it is that person's surname or first name, or the
+    first word(s) of an organisation/place/work name ("X" → "X Freight"); among several candidates
+    persons win for surnames, then the entity most recently seen as a sentence subject, then the latest one.
+    """
+    doc = d.spacy_doc
+    seen = _Seen()
+    for m in d.mentions:
+        words = [t.lower_ for t in doc[m.start : m.end]]
+        if "of" in words[1:]:
+            seen.of_tails.add(" ".join(words[words.index("of") + 1 :]))
+    for mi, m in enumerate(d.mentions):
+        words = [t.lower_ for t in doc[m.start : m.end]]
+        if words and words[0] == "the":
+            words = words[1:]
+        key = " ".join(words)
+        # spaCy's WORK_OF_ART/PRODUCT on an unquoted invented name is mostly noise
+        ner_t = None if m.ner in NER_TITLES and not m.quoted else ner_type(m.ner, ontology)
+        strong_t = _strong_type(d, m, words)
+        if key in seen.by_name:
+            ei = seen.by_name[key]
+        else:
+            ei = _abbreviated(d, m, words, seen) if len(words) <= 2 else -1
+            if ei < 0:
+                ei = len(d.entities)
+                d.entities.append(Entity(name=display_name(doc, m), type=None, strong=False))
+                seen.words_of[ei] = words
+            seen.by_name[key] = ei
+        m.entity = ei
+        _update(d, d.entities[ei], m, words, strong_t, ner_t)
+        seen.last_seen[ei] = m.start
+        seen.seen_count[ei] = seen.seen_count.get(ei, 0) + 1
+        root = doc[m.start : m.end].root
+        if root.dep_ in {"nsubj", "nsubjpass"}:
+            seen.last_subject[ei] = m.start
+        for tok in doc[m.start : m.end]:
+            d.tok2mention[tok.i] = mi
+
+
+def join_later_full_names(d: Analysis) -> None:
+    """A one-word person name seen before (or without) the full name joins the one full name it is part of.
+
+    "A" in a bad parse of "Engineers A B" or a first mention "A" before "A B" is introduced: when
+    exactly one person entity of two or more words starts or ends with that word, the short entity's mentions
+    move to it.
+    """
+    person = d.roles.person
+    full: dict[str, set[int]] = {}
+    for ei, ent in enumerate(d.entities):
+        words = ent.name.split()
+        if ent.type == person and len(words) >= 2:
+            for w in (words[0], words[-1]):
+                full.setdefault(w.lower(), set()).add(ei)
+    used = {m.entity for m in d.mentions}
+    for ei, ent in enumerate(d.entities):
+        words = ent.name.split()
+        if ei not in used or len(words) != 1 or (ent.strong and ent.type != person):
+            continue
+        targets = full.get(words[0].lower(), set()) - {ei}
+        if len(targets) == 1:
+            target = next(iter(targets))
+            for m in d.mentions:
+                if m.entity == ei:
+                    m.entity = target
+            log.debug("short name %r joined %r", ent.name, d.entities[target].name)
+
+
+def shared_surnames(d: Analysis) -> None:
+    """ "the brothers A and B X": a lone first name joined by "and" to a two-word person name shares
+    its surname (as in "Pierre and Marie Curie"), unless the text names that first name in full elsewhere."""
+    doc, person = d.spacy_doc, d.roles.person
+    if not person:
+        return
+    by_start = {m.start: m for m in d.mentions}
+    for m in d.mentions:
+        ent = d.entities[m.entity]
+        if m.end - m.start != 1 or len(ent.name.split()) != 1 or (ent.strong and ent.type != person):
+            continue
+        if m.end + 1 >= len(doc) or doc[m.end].lower_ not in {"and", "&"}:
+            continue
+        nxt = by_start.get(m.end + 1)
+        if nxt is None or nxt.end - nxt.start != 2 or d.entities[nxt.entity].type != person:
+            continue
+        surname = doc[nxt.end - 1].text
+        if not any(e.name.split()[0] == ent.name and len(e.name.split()) >= 2 for e in d.entities):
+            ent.name = f"{ent.name} {surname}"
+            ent.type = person
+
+
+def retype_family_names(d: Analysis) -> None:
+    """A weakly typed two- or three-word name sharing its last word with a person's surname is a person.
+
+    spaCy often tags an unfamiliar "A X" ORG; when "B X" is a person in the same text and no word
+    of the name marks an organisation or place ("X Radio" keeps its type), the name is a relative's.
+    """
+    person = d.roles.person
+    if not person:
+        return
+    surnames = {ent.name.split()[-1].lower() for ent in d.entities if ent.type == person and len(ent.name.split()) >= 2}
+    heads = set(d.trig.name_words) | OF_NAME_HEADS
+    for ent in d.entities:
+        words = ent.name.lower().split()
+        if ent.strong or ent.type in {person, None} or not 2 <= len(words) <= 3:
+            continue
+        if words[-1] in surnames and not any(w in heads for w in words) and all(w.isalpha() for w in words):
+            log.debug("type corrected: %s: %s → %s (shares a person's surname)", ent.name, ent.type, person)
+            ent.corrected_from, ent.type = ent.type, person
+
+
+def family_surnames(d: Analysis, facts: list[Candidate]) -> None:
+    """A first name alone that is a child or sibling of a named person takes the family's surname.
+
+    "Our son A" in B X's interview is A X, as a reader would write it (spouses keep their own names).
+    """
+    kin = d.trig.relations_of_family("child", "sibling")
+    for c in facts:
+        if c.relation not in kin:
+            continue
+        for short, other in ((c.subj, c.obj), (c.obj, c.subj)):
+            s_ent, o_ent = d.entities[short], d.entities[other]
+            s_words, o_words = s_ent.name.split(), o_ent.name.split()
+            if len(s_words) == 1 and len(o_words) >= 2 and s_ent.type == d.roles.person and s_words[0][:1].isupper():
+                if any(e.name == f"{s_ent.name} {o_words[-1]}" for e in d.entities):
+                    continue
+                s_ent.name = f"{s_ent.name} {o_words[-1]}"

@@ -1,0 +1,135 @@
+"""The parser as a Cypher generator: every parse of a question, compiled and ranked, then example templates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from kgqa.graph.schema import GraphSchema
+from kgqa.qa.generate import DEFAULT_LIMIT, CypherCandidate, ExampleLike, entity_params
+from kgqa.qa.model import LinkedEntity
+from kgqa.qa.parser.compiler import compile_parse
+from kgqa.qa.parser.lexicon import FILLER, lexicon, words
+from kgqa.qa.parser.question import QuestionParser
+from kgqa.qa.parser.rank import answer_types, score
+from kgqa.qa.parser.reading import humanise
+from kgqa.qa.parser.tree import Parse, depth, fingerprint, has_bare_edge, relations, size, uses_all
+
+
+@dataclass
+class ParsedQuery:
+    """A parse with its Cypher, its ranking score (lower is better) and a description of its tree."""
+
+    parse: Parse
+    cypher: str
+    score: float
+    description: str
+
+
+def placeholder_question(question: str, spans: list[tuple[int, int]]) -> str:
+    """The question with each linked span replaced by ``@e<k>`` (k = order in ``spans``)."""
+    out = question
+    for k, (start, end) in sorted(enumerate(spans), key=lambda x: -x[1][0]):
+        out = out[:start] + f" @e{k} " + out[end:]
+    return out
+
+
+def _usable(parse: Parse, n_linked: int, max_hops: int) -> bool:
+    """Anchored, using every linked entity, and within the hop limits."""
+    if has_bare_edge(parse.answer):  # "works for a company": no anchor; compiling it would drop it
+        return False
+    if not uses_all(parse.answer, n_linked) or size(parse.answer) > max_hops + n_linked - 1:
+        return False
+    return depth(parse.answer) <= max_hops
+
+
+def parse_question(
+    question: str,
+    spans: list[tuple[int, int]],
+    linked: list[LinkedEntity],
+    schema: GraphSchema,
+    *,
+    ontology: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    max_hops: int = 4,
+) -> list[ParsedQuery]:
+    """All parses of a question whose linked entities sit at ``spans``, best first."""
+    lex = lexicon(ontology)
+    text = placeholder_question(question, spans)
+    toks = [w for w in words(text) if w not in FILLER]
+    results: list[ParsedQuery] = []
+    seen: set[str] = set()
+    for parse in QuestionParser(toks, lex).question():
+        if not _usable(parse, len(linked), max_hops):
+            continue
+        key = fingerprint(parse.answer) + str(parse.count)
+        if key in seen:
+            continue
+        seen.add(key)
+        cypher = compile_parse(parse, schema, lex, limit)
+        if cypher is None:
+            continue
+        results.append(ParsedQuery(parse, cypher, score(parse, linked, schema, lex), parse.answer.describe(linked)))
+    results.sort(key=lambda r: r.score)
+    return results
+
+
+class ParserGenerator:
+    """The offline :class:`~kgqa.qa.generate.CypherGenerator`: parses first, then example templates."""
+
+    name = "parser"
+
+    def __init__(self, spans: list[tuple[int, int]], *, ontology: str | None = None, max_hops: int = 4) -> None:
+        self.spans = spans
+        self.ontology = ontology
+        self.max_hops = max_hops
+
+    def candidates(
+        self,
+        question: str,
+        linked: list[LinkedEntity],
+        schema: GraphSchema,
+        examples: list[ExampleLike],
+        feedback: str | None = None,
+    ) -> Iterator[CypherCandidate]:
+        yield from self._parsed(question, linked, schema)
+        for k, ex in enumerate(examples):
+            rebound = rebind_example(ex, linked)
+            if rebound is not None:
+                yield CypherCandidate(
+                    cypher=rebound[0],
+                    params=rebound[1],
+                    source=f"example:{getattr(ex, 'id', k)}",
+                    description=f"like “{ex.question}”",
+                )
+
+    def _parsed(self, question: str, linked: list[LinkedEntity], schema: GraphSchema) -> Iterator[CypherCandidate]:
+        """A candidate per parse, best first, skipping parses the graph has no relationship types for."""
+        parses = parse_question(question, self.spans, linked, schema, ontology=self.ontology, max_hops=self.max_hops)
+        params = entity_params(linked)
+        known = set(schema.relationship_types)
+        for pq in parses:
+            complete = schema.types_complete or not schema.sampled
+            if known and complete and not relations(pq.parse.answer) <= known:
+                continue  # the graph has no such relationship type: the query cannot answer
+            types = answer_types(pq.parse, linked, self.ontology)
+            hint = "count" if pq.parse.count else (sorted(types)[0] if types and len(types) == 1 else None)
+            yield CypherCandidate(
+                cypher=pq.cypher,
+                params=dict(params),
+                source="parser",
+                answer_type_hint=hint,
+                description=humanise(pq.parse, linked, self.ontology),
+            )
+
+
+def rebind_example(example: ExampleLike, linked: list[LinkedEntity]) -> tuple[str, dict] | None:
+    """An example's Cypher with its entity parameters re-bound to the linked entities (in order)."""
+    params = dict(example.params or {})
+    entity_keys = [k for k in params if re.fullmatch(r"e\d+|entity\d*|topic|id\d*", k)]
+    if not entity_keys or len(entity_keys) > len(linked):
+        return None
+    for k, key in enumerate(sorted(entity_keys)):
+        params[key] = linked[k].id
+    return example.cypher, params

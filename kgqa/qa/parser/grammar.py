@@ -1,0 +1,153 @@
+"""The phrase grammar: noun phrases, verb phrases and relative clauses over a question's tokens.
+
+A small backtracking grammar: every rule returns all its (result, next token index) alternatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from kgqa.qa.parser.lexicon import AUX, DET, PREPS, REL_WORDS, Lexicon, VerbSense, stem
+from kgqa.qa.parser.tree import Edge, Var
+
+MAX_DEPTH = 6
+Clauses = list[tuple[list[Edge], int]]
+
+
+class Grammar:
+    """The phrase-level rules over one question's tokens (linked entities as ``@e<k>``)."""
+
+    def __init__(self, toks: list[str], lex: Lexicon) -> None:
+        self.raw = toks
+        self.t = [tok if tok.startswith("@e") else stem(tok) for tok in toks]
+        self.n = len(toks)
+        self.lex = lex
+
+    # token helpers
+    def at(self, i: int) -> str:
+        return self.t[i] if i < self.n else ""
+
+    def word(self, i: int) -> str:
+        return self.raw[i] if i < self.n else ""
+
+    def skip(self, i: int, words_: set[str]) -> int:
+        while i < self.n and self.raw[i] in words_:
+            i += 1
+        return i
+
+    def match(self, table: dict, i: int) -> Iterator[tuple[int, object]]:
+        """Entries of ``table`` whose stemmed key starts at i, longest first."""
+        for size in range(min(self.lex.max_len, self.n - i), 0, -1):
+            key = tuple(self.t[i : i + size])
+            if key in table:
+                yield i + size, table[key]
+
+    def verbs_at(self, i: int, *, gap_end: bool = False) -> Iterator[tuple[int, VerbSense]]:
+        """Verb phrases at i; with ``gap_end`` also phrases whose final preposition is dropped."""
+        for j, senses in self.match(self.lex.verbs, i):
+            for s in senses:
+                yield j, s
+        if gap_end:
+            for size in range(1, min(self.lex.max_len, self.n - i) + 1):
+                j = i + size
+                if j < self.n and self.raw[j] not in {"and"}:
+                    continue
+                prefix = tuple(self.t[i:j])
+                for k, senses in self.lex.verbs.items():
+                    # "where was X born [in]" drops its preposition; a passive agent "by" only when
+                    # it was fronted ("by which company was X acquired"), never in "did X acquire"
+                    fronted = k[-1] != "by" or (self.n > 0 and self.raw[0] == "by")
+                    if len(k) == size + 1 and k[:size] == prefix and k[-1] in PREPS and fronted:
+                        for s in senses:
+                            yield j, s
+
+    # grammar: every function returns (result, next index) alternatives
+    def np(self, i: int, depth: int = 0) -> list[tuple[Var, int]]:
+        """Noun phrases: "X", "X's CEO", "the CEO of X", "the company that/where/X ...", a type noun."""
+        if depth > MAX_DEPTH or i >= self.n:
+            return []
+        out: list[tuple[Var, int]] = []
+        i = self.skip(i, DET)
+        tok = self.at(i)
+        if tok.startswith("@e"):
+            base = Var(const=int(tok[2:]))
+            out.extend(self._possessive(base, i + 1, depth))
+        for j, senses in self.match(self.lex.nouns, i):
+            if self.word(j) in {"of", "at", "for", "in"}:
+                for inner, k in self.np(j + 1, depth + 1):
+                    for s in senses:
+                        out.append((Var(edges=[Edge(s.rel, s.subject_role, inner)]), k))
+        for j, etype in self.match(self.lex.types, i):
+            head = Var(types=frozenset([etype]))
+            out.append((head, j))
+            if self.word(j) in REL_WORDS:
+                for edges, k in self.clause(j + 1, depth + 1):
+                    out.append((head.with_edges(edges), k))
+            elif self.word(j) == "where":  # "the company where X works": object gap, preposition dropped
+                for edges, k in self.object_gap(j + 1, depth + 1):
+                    out.append((head.with_edges(edges), k))
+            for edges, k in self.vp(j, depth + 1, allow_aux=False):
+                out.append((head.with_edges(edges), k))
+            for edges, k in self.object_gap(j, depth + 1):
+                out.append((head.with_edges(edges), k))
+        # trailing relative clause filters a relational NP: "the employees of X who live in Y"
+        more: list[tuple[Var, int]] = []
+        for v, k in out:
+            if v.const is None and v.edges and self.word(k) in REL_WORDS:
+                for edges, m in self.clause(k + 1, depth + 1):
+                    more.append((v.with_edges(edges), m))
+        return out + more
+
+    def _possessive(self, base: Var, i: int, depth: int) -> list[tuple[Var, int]]:
+        """``base`` and its possessive chains: "X's CEO", "X's CEO's sibling"."""
+        out = [(base, i)]
+        if self.word(i) == "'s":
+            for j, senses in self.match(self.lex.nouns, i + 1):
+                for s in senses:
+                    out.extend(self._possessive(Var(edges=[Edge(s.rel, s.subject_role, base)]), j, depth + 1))
+        return out
+
+    def vp(self, i: int, depth: int, *, allow_aux: bool = True) -> Clauses:
+        """Subject-gap verb phrase: "works for X", "was acquired by X", "is the CEO of X"."""
+        if depth > MAX_DEPTH:
+            return []
+        out: Clauses = []
+        i0 = self.skip(i, AUX) if allow_aux else i
+        for j, sense in self.verbs_at(i0):
+            for obj, k in self.np(j, depth + 1):
+                out.append(([Edge(sense.rel, sense.forward, obj)], k))
+        if allow_aux and i0 > i:  # copula + relational NP: "is the CEO of X" / "is X's CEO"
+            for v, k in self.np(i0, depth + 1):
+                if v.const is None and v.edges:
+                    out.append((v.edges, k))
+        return self._conj(out, depth, self.vp)
+
+    def object_gap(self, i: int, depth: int) -> Clauses:
+        """Object-gap clause: "X acquired", "X works for", "does X work", "was X born"."""
+        if depth > MAX_DEPTH:
+            return []
+        out: Clauses = []
+        i0 = self.skip(i, AUX)
+        for subj, j in self.np(i0, depth + 1):
+            j = self.skip(j, AUX)
+            for k, sense in self.verbs_at(j, gap_end=True):
+                # (subj) verb (gap): forward → (subj)-[rel]->(gap), the gap's edge points in
+                out.append(([Edge(sense.rel, not sense.forward, subj)], k))
+            if j == self.n - 1 and j > i0 and (self.word(j),) in self.lex.bare_preps:
+                for sense in self.lex.bare_preps[(self.word(j),)]:  # "which country is X in"
+                    out.append(([Edge(sense.rel, not sense.forward, subj)], j + 1))
+        return out
+
+    def clause(self, i: int, depth: int) -> Clauses:
+        """A relative clause with its subject or its object gapped."""
+        return self.vp(i, depth) + self.object_gap(i, depth)
+
+    def _conj(self, results: Clauses, depth: int, fn: Callable[[int, int], Clauses]) -> Clauses:
+        """Each result, and each extended by "and" + another phrase of the same kind."""
+        out = list(results)
+        for edges, k in results:
+            if self.word(k) == "and":
+                nxt = self.skip(k + 1, REL_WORDS)
+                for more, m in fn(nxt, depth + 1):
+                    out.append(([*edges, *more], m))
+        return out

@@ -1,0 +1,173 @@
+"""The parser's words: grammar word lists, the stemmer, and the lexicon built from the ontology's phrases."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from kgqa.ontology import Ontology, load_ontology
+
+AUX = {"is", "was", "are", "were", "be", "been", "being", "does", "did", "do", "has", "have", "had", "will"}
+DET = {"the", "a", "an"}
+REL_WORDS = {"that", "which", "who", "whom"}
+PREPS = {"in", "at", "for", "from", "to", "by", "of", "on", "with"}
+FILLER = {"please", "currently", "also", "actually", "exactly", "still", "ever", "now", "today", "all", "both"}
+IMPERATIVE = {"list", "name", "show", "give", "find", "tell", "return", "get"}
+IRREGULAR = {
+    "bought": "buy",
+    "died": "die",
+    "wrote": "write",
+    "written": "write",
+    "led": "lead",
+    "ran": "run",
+    "took": "take",
+    "taken": "take",
+    "people": "person",
+    "men": "man",
+    "women": "woman",
+    "children": "child",
+    "wives": "wife",
+    "founders": "founder",
+    "alumni": "alumnus",
+    "alumnae": "alumna",
+    "grew": "grow",
+    "began": "begin",
+}
+
+
+def stem(word: str) -> str:
+    """A crude, consistent stem: the same function runs over the lexicon and the question."""
+    w = IRREGULAR.get(word, word)
+    for _ in range(2):
+        if (w.endswith("ies") and len(w) > 4) or (w.endswith("ied") and len(w) > 4):
+            w = w[:-3] + "y"
+        elif w.endswith("ing") and len(w) > 5:
+            w = w[:-3]
+        elif (w.endswith("ed") and len(w) > 4) or (w.endswith("es") and len(w) > 4 and not w.endswith("ses")):
+            w = w[:-2]
+        elif w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+            w = w[:-1]
+        else:
+            break
+    while w.endswith("e") and len(w) > 3:
+        w = w[:-1]
+    return w
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, with ``@e<k>`` placeholders and "'s" as tokens of their own."""
+    return re.findall(r"@e\d+|'s|[a-z0-9][a-z0-9\-]*", text.lower().replace("’", "'"))
+
+
+# ------------------------------------------------------------------------------------------- lexicon
+
+
+@dataclass(frozen=True)
+class VerbSense:
+    """A verb phrase's relation, and which way round it reads."""
+
+    rel: str
+    forward: bool  # "S phrase O" means (S)-[rel]->(O); False: (O)-[rel]->(S)
+    prep_final: bool  # the phrase ends with a preposition (droppable at the end of a question)
+
+
+@dataclass(frozen=True)
+class NounSense:
+    """A relational noun's relation, and which end of it the noun names."""
+
+    rel: str
+    subject_role: bool  # "the CEO of X": answer is the subject (answer)-[rel]->(X); False: (X)-[rel]->(answer)
+
+
+@dataclass
+class Lexicon:
+    """Phrase tables keyed by stemmed words, and the relations' types, from one ontology."""
+
+    ontology: Ontology
+    verbs: dict[tuple[str, ...], list[VerbSense]] = field(default_factory=dict)
+    nouns: dict[tuple[str, ...], list[NounSense]] = field(default_factory=dict)
+    types: dict[tuple[str, ...], str] = field(default_factory=dict)
+    qwords: dict[str, set[str]] = field(default_factory=dict)
+    bare_preps: dict[tuple[str, ...], list[VerbSense]] = field(default_factory=dict)
+    symmetric: set[str] = field(default_factory=set)
+    domain: dict[str, set[str]] = field(default_factory=dict)
+    range: dict[str, set[str]] = field(default_factory=dict)
+    max_len: int = 1
+
+    def reserved_words(self) -> set[str]:
+        """Every word of the grammar, for the linker (a span made only of these is not an entity)."""
+        out: set[str] = set()
+        for phrase in self.ontology.relation_types:
+            for p in [*phrase.phrases, *phrase.inverse_phrases, *phrase.nouns, *phrase.inverse_nouns]:
+                out.update(p.split())
+        for t in self.ontology.entity_types:
+            out.update(w for n in t.nouns for w in n.split())
+            out.update(t.question_words)
+        return out
+
+
+def _add(table: dict, key: tuple[str, ...], value: object) -> None:
+    """Append ``value`` to ``table[key]`` unless it is there already."""
+    bucket = table.setdefault(key, [])
+    if value not in bucket:
+        bucket.append(value)
+
+
+@lru_cache(maxsize=8)
+def lexicon(ontology_path: str | None = None) -> Lexicon:
+    """The parser's lexicon for an ontology (built once per process)."""
+    onto = load_ontology(ontology_path)
+    lex = Lexicon(onto)
+
+    def key(text: str) -> tuple[str, ...]:
+        return tuple(stem(w) for w in words(text))
+
+    def verb(text: str, rel: str, forward: bool) -> None:
+        toks = words(text)
+        while toks and toks[0] in AUX:
+            toks = toks[1:]
+        if toks and len(toks) == 1 and toks[0] in PREPS and len(words(text)) > 1:
+            # "is in": only usable as a question-final preposition ("which country is X in?")
+            _add(lex.bare_preps, (toks[0],), VerbSense(rel, forward, True))
+            return
+        if not toks:
+            return
+        if toks[-1] == "of":  # "ceo of", "employee of": a noun, see below
+            return
+        _add(lex.verbs, tuple(stem(w) for w in toks), VerbSense(rel, forward, toks[-1] in PREPS))
+
+    def noun(text: str, rel: str, subject_role: bool) -> None:
+        k = key(text)
+        if k:
+            _add(lex.nouns, k, NounSense(rel, subject_role))
+
+    for r in onto.relation_types:
+        lex.domain[r.name] = set(r.domain)
+        lex.range[r.name] = set(r.range)
+        if r.symmetric:
+            lex.symmetric.add(r.name)
+        for p in r.phrases:
+            verb(p, r.name, True)
+            if p.endswith(" of"):
+                noun(p[:-3], r.name, True)
+        for p in r.inverse_phrases:
+            verb(p, r.name, False)
+            if p.endswith(" of"):
+                noun(p[:-3], r.name, False)
+        if r.inverse:
+            if r.inverse.endswith(" of"):
+                noun(r.inverse[:-3], r.name, False)
+            else:
+                verb(r.inverse, r.name, r.symmetric)
+        for n in r.nouns:
+            noun(n, r.name, True)
+        for n in r.inverse_nouns:
+            noun(n, r.name, False)
+    for t in onto.entity_types:
+        for n in t.nouns:
+            lex.types.setdefault(key(n), t.name)
+        for q in t.question_words:
+            lex.qwords.setdefault(q, set()).add(t.name)
+    lex.max_len = max(len(k) for k in [*lex.verbs, *lex.nouns, *lex.types])
+    return lex

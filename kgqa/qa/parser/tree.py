@@ -1,0 +1,118 @@
+"""Parse trees: a tree of constraints rooted at the answer, and the walks over it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from kgqa.qa.model import LinkedEntity
+
+
+@dataclass
+class Var:
+    """A set of entities: a linked entity (``const``) or a variable with constraints."""
+
+    const: int | None = None
+    types: frozenset[str] | None = None
+    edges: list[Edge] = field(default_factory=list)
+
+    def with_edges(self, edges: list[Edge]) -> Var:
+        return Var(self.const, self.types, [*self.edges, *edges])
+
+    def describe(self, linked: list[LinkedEntity]) -> str:
+        if self.const is not None:
+            return linked[self.const].name if self.const < len(linked) else f"$e{self.const}"
+        parts = [e.describe(linked) for e in self.edges]
+        head = "/".join(sorted(self.types)) if self.types else "?"
+        return f"{head}[{'; '.join(parts)}]" if parts else head
+
+
+@dataclass
+class Edge:
+    """A constraint on its owner: a relation to another variable or entity."""
+
+    rel: str
+    out: bool  # (owner)-[rel]->(other) when True
+    other: Var
+
+    def describe(self, linked: list[LinkedEntity]) -> str:
+        arrow = f"-{self.rel}->" if self.out else f"<-{self.rel}-"
+        return f"{arrow}{self.other.describe(linked)}"
+
+
+@dataclass
+class Parse:
+    """One reading of a question: the answer's tree, and how the question asks for it."""
+
+    answer: Var
+    count: bool = False
+    qtypes: frozenset[str] | None = None  # types the question word allows
+    penalty: float = 0.0
+    generic: bool = False  # "where is X": a guess over location relations
+
+
+def leaf_paths(var: Var, trail: list[tuple[Var, Edge]]) -> Iterator[list[tuple[Var, Edge]]]:
+    """Every root → constant chain: [(owner, edge), ...]."""
+    for edge in var.edges:
+        step = [*trail, (var, edge)]
+        if edge.other.const is not None:
+            yield step
+        elif edge.other.edges:
+            yield from leaf_paths(edge.other, step)
+
+
+def find(var: Var, var_id: int) -> Var | None:
+    """The variable in the tree whose ``id()`` is ``var_id``."""
+    if id(var) == var_id:
+        return var
+    for e in var.edges:
+        found = find(e.other, var_id)
+        if found is not None:
+            return found
+    return None
+
+
+def has_bare_edge(var: Var) -> bool:
+    """An edge to a variable with neither an entity nor constraints of its own."""
+    return any((e.other.const is None and not e.other.edges) or has_bare_edge(e.other) for e in var.edges)
+
+
+def relations(var: Var) -> set[str]:
+    """Every relation type in the tree."""
+    out: set[str] = set()
+    for e in var.edges:
+        out.add(e.rel)
+        out |= relations(e.other)
+    return out
+
+
+def size(var: Var) -> int:
+    """The number of edges in the tree."""
+    return sum(1 + size(e.other) for e in var.edges)
+
+
+def depth(var: Var) -> int:
+    """The longest root → leaf chain, in edges."""
+    return max((1 + depth(e.other) for e in var.edges), default=0)
+
+
+def uses_all(var: Var, n: int) -> bool:
+    """True when the tree mentions each of the ``n`` linked entities."""
+    seen: set[int] = set()
+
+    def walk(v: Var) -> None:
+        if v.const is not None:
+            seen.add(v.const)
+        for e in v.edges:
+            walk(e.other)
+
+    walk(var)
+    return seen == set(range(n))
+
+
+def fingerprint(var: Var) -> str:
+    """A canonical text of the tree (edge order ignored), to drop duplicate parses."""
+    if var.const is not None:
+        return f"@{var.const}"
+    inner = ",".join(sorted(f"{e.rel}{'>' if e.out else '<'}{fingerprint(e.other)}" for e in var.edges))
+    return f"{sorted(var.types or [])}({inner})"
