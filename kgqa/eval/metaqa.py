@@ -320,8 +320,6 @@ def evaluate(
     on_progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Load the KB, mine the bank from dev, answer the selected test questions, report per hop."""
-    from kgqa.qa.model import LinkedEntity
-
     hops = hops or list(HOPS)
     if any(h not in HOPS for h in hops):
         raise InputError(f"hops must be among 1, 2, 3 (got {hops})", "e.g. --hops 1,2,3")
@@ -337,16 +335,14 @@ def evaluate(
         mode = "pipeline" if _pipeline_available() else "examples"
     if mode == "pipeline" and not _pipeline_available():
         raise InputError("the ask pipeline (kgqa.qa.pipeline) is not available", "use --mode examples")
-    generator = ExampleGenerator(bank, k=3)
-    checker = _checker(graph) if mode == "examples" else None
+    run = _Run(graph, bank, mode, ExampleGenerator(bank, k=3), _checker(graph) if mode == "examples" else None)
 
     selections = {hop: select_questions(data, split, hop, limit, seed) for hop in hops}
-    miner = PathMiner(graph)
     names = {i.entity for items, _ in selections.values() for i in items}
     names |= {a for items, _ in selections.values() for i in items for a in i.answers}
-    ids = miner.resolve(names)
+    run.ids = PathMiner(graph).resolve(names)
     t0 = time.perf_counter()
-    adjacency = Adjacency(graph)
+    run.adjacency = Adjacency(graph)
     adjacency_seconds = time.perf_counter() - t0
 
     per_hop: dict[str, Any] = {}
@@ -354,25 +350,7 @@ def evaluate(
         items, total = selections[hop]
         rows: list[dict[str, Any]] = []
         for n, item in enumerate(items, 1):
-            topic_ids = ids.get(item.entity, [])
-            gold = [a for a in item.answers if not (hop > 1 and a == item.entity)]
-            reach: set[str] = set()
-            for tid in topic_ids:
-                reach |= adjacency.within(tid, hop)
-            answerable = bool(topic_ids) and all(any(i in reach for i in ids.get(a, [])) for a in gold)
-            question = item.question.replace("[", "").replace("]", "")
-            if not topic_ids:
-                got = Answered([], None, "no_answer", False, None, 0.0)
-            else:
-                linked = [
-                    LinkedEntity(mention=item.entity, id=topic_ids[0], name=item.entity, method="given", score=1.0)
-                ]
-                if mode == "pipeline":
-                    got = answer_with_pipeline(question, graph, linked, bank, hop)
-                else:
-                    got = answer_with_examples(question, graph, linked, generator, checker)
-            s = score(got.answers, item.answers, item.entity, hop > 1)
-            rows.append({"item": item, "got": got, "answerable": answerable, **s})
+            rows.append(run.answer(item, hop))
             if on_progress:
                 on_progress(f"{hop}-hop {split}", n, len(items))
         per_hop[str(hop)] = _summarise(rows, total, failures)
@@ -393,6 +371,41 @@ def evaluate(
         "adjacency_seconds": round(adjacency_seconds, 1),
         "published_hits_at_1": PUBLISHED,
     }
+
+
+@dataclass
+class _Run:
+    """What answering one question needs: the graph, the bank, the mode, entity ids and the adjacency."""
+
+    graph: Graph
+    bank: ExampleBank
+    mode: str
+    generator: ExampleGenerator
+    checker: Callable | None
+    ids: dict[str, list[str]] = field(default_factory=dict)
+    adjacency: Adjacency | None = None
+
+    def answer(self, item: QAItem, hop: int) -> dict[str, Any]:
+        """One question answered and scored, with whether its gold answers are reachable within ``hop`` hops."""
+        from kgqa.qa.model import LinkedEntity
+
+        topic_ids = self.ids.get(item.entity, [])
+        gold = [a for a in item.answers if not (hop > 1 and a == item.entity)]
+        reach: set[str] = set()
+        for tid in topic_ids:
+            reach |= self.adjacency.within(tid, hop)
+        answerable = bool(topic_ids) and all(any(i in reach for i in self.ids.get(a, [])) for a in gold)
+        question = item.question.replace("[", "").replace("]", "")
+        if not topic_ids:
+            got = Answered([], None, "no_answer", False, None, 0.0)
+        else:
+            linked = [LinkedEntity(mention=item.entity, id=topic_ids[0], name=item.entity, method="given", score=1.0)]
+            if self.mode == "pipeline":
+                got = answer_with_pipeline(question, self.graph, linked, self.bank, hop)
+            else:
+                got = answer_with_examples(question, self.graph, linked, self.generator, self.checker)
+        s = score(got.answers, item.answers, item.entity, hop > 1)
+        return {"item": item, "got": got, "answerable": answerable, **s}
 
 
 def _pct(value: float, n: int) -> float | None:

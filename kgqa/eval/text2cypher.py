@@ -14,7 +14,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,53 @@ def _reason_key(check: str, detail: str) -> str:
     return f"{check}: {detail[:110]}"
 
 
+@dataclass
+class _Tally:
+    """Counts over the rows checked so far."""
+
+    show: int
+    crashes: list[dict[str, Any]] = field(default_factory=list)
+    status: Counter[str] = field(default_factory=Counter)
+    check_status: Counter[str] = field(default_factory=Counter)
+    valid_total: int = 0
+    valid_ok: int = 0
+    refusals: Counter[str] = field(default_factory=Counter)
+    refusal_examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    confusion: Counter[tuple[bool, bool]] = field(default_factory=Counter)  # (flag, ours) where the schema check ran
+    syntax_confusion: Counter[tuple[bool, bool]] = field(default_factory=Counter)
+    no_schema: int = 0
+
+    def add(self, row: Row, outcome: Any, internal_error: str) -> None:
+        """Count one row's outcome (a refusal on an internal error of the checks counts as a crash)."""
+        internal = [c for c in outcome.checks if c.detail.startswith(internal_error)]
+        if internal:  # check_cypher refuses on its own bugs; here they count as crashes
+            self.crashes.append({"source": row.source, "row": row.index, "error": internal[0].detail})
+            return
+        by_name = {c.name: c for c in outcome.checks}
+        for c in outcome.checks:
+            self.check_status[f"{c.name}:{c.status}"] += 1
+        self.status["ok" if outcome.ok else "refused"] += 1
+        parse_failed = by_name["parse"].status == "failed"
+        self.syntax_confusion[(row.syntax_error, parse_failed)] += 1
+        schema_check = by_name.get("schema")
+        if schema_check is not None and schema_check.status in ("passed", "failed"):
+            self.confusion[(row.schema_error, schema_check.status == "failed")] += 1
+        if row.valid:
+            self._add_valid(row, outcome)
+
+    def _add_valid(self, row: Row, outcome: Any) -> None:
+        self.valid_total += 1
+        if outcome.ok:
+            self.valid_ok += 1
+            return
+        failed = outcome.failed[0]
+        key = _reason_key(failed.name, failed.detail)
+        self.refusals[key] += 1
+        examples = self.refusal_examples.setdefault(key, [])
+        if len(examples) < self.show:
+            examples.append({"source": row.source, "row": row.index, "cypher": row.cypher, "detail": failed.detail})
+
+
 def evaluate(
     rows: list[Row],
     folder: Path,
@@ -134,92 +181,70 @@ def evaluate(
     max_hops: int = 4,
     limit: int = 100,
 ) -> dict[str, Any]:
+    """Check every row's query against its database's schema and report how that went."""
     from kgqa.qa.cypher_checks import INTERNAL_ERROR, check_cypher
 
     schemas = parse_schemas(folder)
     started = time.perf_counter()
-    crashes: list[dict[str, Any]] = []
-    status = Counter()
-    check_status: Counter[str] = Counter()
-    valid_total = valid_ok = 0
-    refusals: Counter[str] = Counter()
-    refusal_examples: dict[str, list[dict[str, Any]]] = {}
-    confusion = Counter()  # (flag, ours) over queries whose schema check ran
-    syntax_confusion = Counter()
-    no_schema = 0
+    tally = _Tally(show)
     iterator = progress(rows) if progress else iter(rows)
     for row in iterator:
         schema = schemas.get(row.database)
         if schema is None:
-            no_schema += 1
+            tally.no_schema += 1
         try:
             outcome = check_cypher(row.cypher, {}, schema, max_hops=max_hops, limit=limit, require_values=False)
         except Exception as exc:  # the point of this run is that nothing crashes
-            crashes.append({"source": row.source, "row": row.index, "error": f"{type(exc).__name__}: {exc}"})
+            tally.crashes.append({"source": row.source, "row": row.index, "error": f"{type(exc).__name__}: {exc}"})
             continue
-        internal = [c for c in outcome.checks if c.detail.startswith(INTERNAL_ERROR)]
-        if internal:  # check_cypher refuses on its own bugs; here they count as crashes
-            crashes.append({"source": row.source, "row": row.index, "error": internal[0].detail})
-            continue
-        by_name = {c.name: c for c in outcome.checks}
-        for c in outcome.checks:
-            check_status[f"{c.name}:{c.status}"] += 1
-        status["ok" if outcome.ok else "refused"] += 1
-        parse_failed = by_name["parse"].status == "failed"
-        syntax_confusion[(row.syntax_error, parse_failed)] += 1
-        schema_check = by_name.get("schema")
-        if schema_check is not None and schema_check.status in ("passed", "failed"):
-            confusion[(row.schema_error, schema_check.status == "failed")] += 1
-        if row.valid:
-            valid_total += 1
-            if outcome.ok:
-                valid_ok += 1
-            else:
-                failed = outcome.failed[0]
-                key = _reason_key(failed.name, failed.detail)
-                refusals[key] += 1
-                examples = refusal_examples.setdefault(key, [])
-                if len(examples) < show:
-                    examples.append(
-                        {"source": row.source, "row": row.index, "cypher": row.cypher, "detail": failed.detail}
-                    )
+        tally.add(row, outcome, INTERNAL_ERROR)
     elapsed = time.perf_counter() - started
-    tp, fp = confusion[(True, True)], confusion[(False, True)]
-    fn, tn = confusion[(True, False)], confusion[(False, False)]
-    checked = tp + fp + fn + tn
+    return _report(tally, rows, folder, show, elapsed)
+
+
+def _report(tally: _Tally, rows: list[Row], folder: Path, show: int, elapsed: float) -> dict[str, Any]:
+    valid_total, valid_ok = tally.valid_total, tally.valid_ok
     return {
         "data": str(folder),
         "total": len(rows),
-        "crashes": len(crashes),
-        "crash_examples": crashes[:show],
-        "ok": status["ok"],
-        "refused": status["refused"],
-        "no_schema_rows": no_schema,
+        "crashes": len(tally.crashes),
+        "crash_examples": tally.crashes[:show],
+        "ok": tally.status["ok"],
+        "refused": tally.status["refused"],
+        "no_schema_rows": tally.no_schema,
         "valid_total": valid_total,
         "valid_passed": valid_ok,
         "valid_passed_pct": round(100.0 * valid_ok / valid_total, 2) if valid_total else None,
         "valid_refusals": [
-            {"reason": k, "count": c, "examples": refusal_examples[k]} for k, c in refusals.most_common()
+            {"reason": k, "count": c, "examples": tally.refusal_examples[k]} for k, c in tally.refusals.most_common()
         ],
-        "schema_flag_confusion": {
-            "rows_compared": checked,
-            "flagged_and_we_failed": tp,
-            "flagged_but_we_passed": fn,
-            "clean_but_we_failed": fp,
-            "clean_and_we_passed": tn,
-            "agreement_pct": round(100.0 * (tp + tn) / checked, 2) if checked else None,
-            "precision": round(tp / (tp + fp), 3) if tp + fp else None,
-            "recall": round(tp / (tp + fn), 3) if tp + fn else None,
-        },
+        "schema_flag_confusion": _schema_confusion(tally.confusion),
         "syntax_flag_confusion": {
-            "flagged_and_we_failed_parse": syntax_confusion[(True, True)],
-            "flagged_but_we_parsed": syntax_confusion[(True, False)],
-            "clean_but_we_failed_parse": syntax_confusion[(False, True)],
-            "clean_and_we_parsed": syntax_confusion[(False, False)],
+            "flagged_and_we_failed_parse": tally.syntax_confusion[(True, True)],
+            "flagged_but_we_parsed": tally.syntax_confusion[(True, False)],
+            "clean_but_we_failed_parse": tally.syntax_confusion[(False, True)],
+            "clean_and_we_parsed": tally.syntax_confusion[(False, False)],
         },
-        "check_status": dict(sorted(check_status.items())),
+        "check_status": dict(sorted(tally.check_status.items())),
         "seconds": round(elapsed, 1),
         "ms_per_query": round(1000 * elapsed / max(len(rows), 1), 1),
+    }
+
+
+def _schema_confusion(confusion: Counter[tuple[bool, bool]]) -> dict[str, Any]:
+    """Our schema check against the dataset's ``false_schema`` flag."""
+    tp, fp = confusion[(True, True)], confusion[(False, True)]
+    fn, tn = confusion[(True, False)], confusion[(False, False)]
+    checked = tp + fp + fn + tn
+    return {
+        "rows_compared": checked,
+        "flagged_and_we_failed": tp,
+        "flagged_but_we_passed": fn,
+        "clean_but_we_failed": fp,
+        "clean_and_we_passed": tn,
+        "agreement_pct": round(100.0 * (tp + tn) / checked, 2) if checked else None,
+        "precision": round(tp / (tp + fp), 3) if tp + fp else None,
+        "recall": round(tp / (tp + fn), 3) if tp + fn else None,
     }
 
 

@@ -329,3 +329,22 @@ def test_sampled_schema_reports_but_does_not_refuse() -> None:
 
     outcome = check_cypher("MATCH (p:Rare) RETURN p.name LIMIT 5", {}, replace(SCHEMA, sampled=True))
     assert outcome.ok and "not in the sampled schema: unknown label :Rare" in detail(outcome, "schema")
+
+
+def test_rule_table_runs_in_check_order() -> None:
+    from kgqa.qa.checks.rules import RULES, RuleInputs
+    from kgqa.qa.checks.text import canonicalize, parse
+
+    assert [r.name for r in RULES] == list(cc.CHECK_NAMES[1:-1])
+    assert [r.name for r in RULES if r.needs_schema] == ["schema", "direction"]
+    parsed = parse(canonicalize("MATCH (m:Movie)-[:DIRECTED]->(p:Person) RETURN p.name", {}))
+    given = RuleInputs(schema=SCHEMA, max_hops=4, limit=10)
+    results = {r.name: r.run(parsed, given) for r in RULES}
+    assert {name: res.check.status for name, res in results.items()} == {
+        "read_only": "passed",
+        "schema": "passed",
+        "direction": "fixed",
+        "bounds": "passed",
+        "limit": "fixed",
+        "parameters": "passed",
+    }
