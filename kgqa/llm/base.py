@@ -55,6 +55,7 @@ class GenParams:
     max_new_tokens: int = 512
     seed: int | None = 0
     stop: tuple[str, ...] = ()
+    top_logprobs: int | None = None  # ask for the first token's N most likely alternatives (where supported)
 
     def with_(self, **changes: Any) -> GenParams:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -67,7 +68,7 @@ class GenParams:
             "max_new_tokens": self.max_new_tokens,
             "seed": self.seed,
             "stop": list(self.stop),
-        }
+        } | ({"top_logprobs": self.top_logprobs} if self.top_logprobs else {})
 
 
 # Per-task defaults: deterministic decoding for anything that must parse (Cypher, extraction JSON).
@@ -99,6 +100,7 @@ class Completion:
     finish_reason: str | None = None
     json_mode: str = "prompt"  # "json_schema" when the server enforced the schema, else "prompt"
     prompt: str | None = None  # prompt name@version
+    top_logprobs: dict[str, float] = field(default_factory=dict)  # first token's alternatives → log-probability
 
     @property
     def total_tokens(self) -> int:
@@ -115,7 +117,7 @@ class Completion:
             "finish_reason": self.finish_reason,
             "json_mode": self.json_mode,
             "prompt": self.prompt,
-        }
+        } | ({"top_logprobs": self.top_logprobs} if self.top_logprobs else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Completion:
@@ -129,6 +131,7 @@ class Completion:
             finish_reason=data.get("finish_reason"),
             json_mode=data.get("json_mode", "prompt"),
             prompt=data.get("prompt"),
+            top_logprobs={str(k): float(v) for k, v in (data.get("top_logprobs") or {}).items()},
         )
 
 

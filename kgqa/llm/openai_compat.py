@@ -102,6 +102,15 @@ def _deterministic(response: httpx.Response) -> bool:
     return _rejects_response_format(_error_message(response).lower())
 
 
+def _first_token_logprobs(choice: dict[str, Any]) -> dict[str, float]:
+    """``{token: logprob}`` of the first generated token's alternatives, when the server sent them."""
+    try:
+        first = (choice.get("logprobs") or {}).get("content")[0]
+        return {str(t["token"]): float(t["logprob"]) for t in first.get("top_logprobs") or []}
+    except (TypeError, IndexError, KeyError, ValueError, AttributeError):
+        return {}
+
+
 def _error_message(response: httpx.Response) -> str:
     """The server's own error text, from any of the error shapes compatible servers use."""
     try:
@@ -203,6 +212,9 @@ class OpenAICompatLLM(LLM):
             optional["top_k"] = params.top_k
         if params.stop:
             optional["stop"] = list(params.stop)
+        if params.top_logprobs:
+            optional["logprobs"] = True
+            optional["top_logprobs"] = params.top_logprobs
         for name, value in optional.items():
             if value is not None and name not in self._dropped:
                 body[name] = value
@@ -357,6 +369,7 @@ class OpenAICompatLLM(LLM):
             finish_reason=choice.get("finish_reason"),
             json_mode=json_sent or "prompt",
             prompt=prompt,
+            top_logprobs=_first_token_logprobs(choice),
         )
 
     def _error(self, status: int, message: str) -> LLMError:
