@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from pathlib import Path
+
 import typer
 
 from kgqa.cli.common import open_graph
@@ -10,6 +14,8 @@ from kgqa.config import get_settings
 from kgqa.errors import ConfigError
 from kgqa.graph.embedded import EmbeddedServer, server_for
 from kgqa.graph.schema import ensure_constraints, introspect
+from kgqa.procs import all_servers as all_servers_running
+from kgqa.procs import stop_all
 
 graph_app = typer.Typer(help="Manage the graph server and inspect the graph.", no_args_is_help=True)
 
@@ -35,9 +41,43 @@ def start(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     emit(status, as_json, lambda s: out.print(f"embedded graph server running at {s.uri} (pid {s.pid})"))
 
 
+def _server_rows(records) -> list[dict]:
+    now = time.time()
+    return [
+        {
+            "kind": r.kind,
+            "pid": r.pid,
+            "state_dir": r.state_dir,
+            "home_exists": bool(r.state_dir) and Path(r.state_dir).exists(),
+            "ports": r.ports,
+            "uptime_seconds": round(now - r.started_at, 1) if r.registered else None,
+            "registered": r.registered,
+            "detail": r.detail,
+        }
+        for r in records
+    ]
+
+
+def _render_servers(rows: list[dict], verb: str) -> None:
+    if not rows:
+        out.print(f"no kgqa servers {verb}")
+    for r in rows:
+        gone = "" if r["home_exists"] else " (its home folder is gone)"
+        out.print(f"{r['kind']:5} pid {r['pid']:>7}  {r['state_dir'] or '?'}{gone}")
+
+
 @graph_app.command("stop")
-def stop(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Stop the embedded graph server."""
+def stop(
+    all_servers: bool = typer.Option(
+        False, "--all", help="Stop every server kgqa runs on this machine (graph and local model), any KGQA_HOME."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Stop the embedded graph server (with --all: every kgqa server here; SIGKILL when SIGTERM is ignored)."""
+    if all_servers:
+        rows = _server_rows(stop_all())
+        emit({"stopped": rows}, as_json, lambda d: _render_servers(d["stopped"], "were running"))
+        return
     stopped = _server().stop()
     emit(
         {"stopped": stopped},
@@ -47,8 +87,18 @@ def stop(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
 
 
 @graph_app.command("status")
-def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Show whether the graph server runs, where, and what the graph holds."""
+def status(
+    all_servers: bool = typer.Option(False, "--all", help="List every server kgqa runs on this machine."),
+    fail_if_any: bool = typer.Option(False, "--fail-if-any", help="With --all: exit 1 when any server runs (CI)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show whether the graph server runs, where, and what the graph holds (--all: every kgqa server here)."""
+    if all_servers:
+        rows = _server_rows(all_servers_running())
+        emit({"servers": rows}, as_json, lambda d: _render_servers(d["servers"], "running"))
+        if fail_if_any and rows:
+            sys.exit(1)  # typer.Exit codes are swallowed in standalone_mode=False
+        return
     settings = get_settings()
     info: dict = {"mode": "embedded" if settings.embedded else "external"}
     if settings.embedded:

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kgqa.errors import EmbeddedServerError
+from kgqa.procs import ServerRecord, register, spawn_watchdog, touch, unregister
 
 DATABASE = "kgqa"
 USER = "root"
@@ -63,7 +64,7 @@ class ServerStatus:
 class EmbeddedServer:
     """Start, stop and inspect the embedded ArcadeDB server for one ``KGQA_HOME``."""
 
-    def __init__(self, home: Path, bolt_port: int | None = None, heap: str = "2g") -> None:
+    def __init__(self, home: Path, bolt_port: int | None = None, heap: str = "2g", idle_timeout: float = 900.0) -> None:
         self.home = Path(home).absolute()
         self.fixed_bolt_port = bolt_port
         self.heap = heap
@@ -72,6 +73,8 @@ class EmbeddedServer:
         self.password_file = self.dir / "password"
         self.lock_file = self.dir / "server.lock"
         self.log_file = self.dir / "server.log"
+        self.used_file = self.dir / "used"  # touched on each use; the watchdog stops the server when idle
+        self.idle_timeout = idle_timeout
 
     # ----------------------------------------------------------------- public API
 
@@ -96,6 +99,7 @@ class EmbeddedServer:
         with self._locked():
             state, note = self._live_state()
             if state is not None:
+                touch(self.used_file)
                 return state
             if notify is not None:
                 notify((note + "; " if note else "") + "starting the embedded graph server")
@@ -109,6 +113,7 @@ class EmbeddedServer:
             if state is None:
                 return False
             _terminate(state.pid, STOP_TIMEOUT)
+            unregister("graph", state.pid)
             self.state_file.unlink(missing_ok=True)
             return True
 
@@ -223,6 +228,9 @@ class EmbeddedServer:
                 tmp = self.state_file.with_suffix(".tmp")
                 tmp.write_text(json.dumps(asdict(state)))
                 tmp.replace(self.state_file)
+                register(ServerRecord("graph", proc.pid, str(self.dir), [bolt_port, http_port], detail=str(self.home)))
+                touch(self.used_file)
+                spawn_watchdog(proc.pid, [bolt_port, http_port], self.dir, self.idle_timeout, self.used_file)
                 return state
             time.sleep(0.3)
         _terminate(proc.pid, 5)
@@ -278,7 +286,9 @@ def _port_open(port: int) -> bool:
 
 def server_for(settings) -> EmbeddedServer:
     """The embedded server configured by ``settings``."""
-    return EmbeddedServer(settings.home, settings.embedded_bolt_port, settings.embedded_heap)
+    return EmbeddedServer(
+        settings.home, settings.embedded_bolt_port, settings.embedded_heap, float(settings.embedded_idle_timeout)
+    )
 
 
 def _bolt_ready(port: int, password: str) -> bool:

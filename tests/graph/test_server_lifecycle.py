@@ -1,0 +1,77 @@
+"""Servers kgqa starts itself stop themselves: after an idle timeout, and at once when their home disappears;
+`kgqa graph status --all` lists every one on the machine and `kgqa graph stop --all` stops them.
+
+Each test starts its own embedded graph server in a private KGQA_HOME (not the session's server).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kgqa.procs import pid_alive
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def kgqa(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("KGQA_")}
+    return subprocess.run(
+        [sys.executable, "-m", "kgqa", *args],
+        cwd=ROOT,
+        env=base | {"KGQA_HOME": str(home)} | env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def start(home: Path, **env: str) -> int:
+    proc = kgqa(["graph", "start", "--json"], home, **env)
+    assert proc.returncode == 0, proc.stderr
+    return int(json.loads(proc.stdout)["pid"])
+
+
+def wait_gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_status_all_lists_the_server(tmp_path: Path) -> None:
+    """(``stop --all`` is not run here: it would stop every kgqa server on the machine, this session's too.)"""
+    home = tmp_path / "home"
+    pid = start(home)
+    try:
+        listed = json.loads(kgqa(["graph", "status", "--all", "--json"], home).stdout)["servers"]
+        mine = [r for r in listed if r["pid"] == pid]
+        assert mine and mine[0]["kind"] == "graph" and mine[0]["state_dir"] == str(home / "graph")
+        assert kgqa(["graph", "status", "--all", "--fail-if-any"], tmp_path).returncode == 1
+    finally:
+        assert json.loads(kgqa(["graph", "stop", "--json"], home).stdout) == {"stopped": True}
+    assert wait_gone(pid, 15)
+    listed = json.loads(kgqa(["graph", "status", "--all", "--json"], home).stdout)["servers"]
+    assert pid not in [r["pid"] for r in listed]
+
+
+def test_idle_server_stops_itself(tmp_path: Path) -> None:
+    home = tmp_path / "idle"
+    pid = start(home, KGQA_EMBEDDED_IDLE_TIMEOUT="4")
+    assert wait_gone(pid, 45), "the idle watchdog did not stop the graph server"
+    assert "idle" in (home / "graph" / "watchdog.log").read_text()
+    assert json.loads(kgqa(["graph", "status", "--json"], home).stdout)["running"] is False
+
+
+def test_server_stops_when_its_home_is_deleted(tmp_path: Path) -> None:
+    home = tmp_path / "doomed"
+    pid = start(home)
+    shutil.rmtree(home)
+    assert wait_gone(pid, 30), "a graph server whose KGQA_HOME was deleted kept running"
