@@ -86,3 +86,7 @@ class AskResult(BaseModel):
     browser_query: str | None = None
     trace: list[TraceStep] = Field(default_factory=list)
     status: Literal["answered", "no_answer", "ambiguous", "error", "fallback"] = "answered"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object that ``kgqa ask --json`` and ``POST /v1/ask`` return."""
+        return self.model_dump(mode="json")

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.api_seed import seed
-from tests.api_support import ROOT, clean_env, module_available, serve_process
 
 from kgqa.graph.client import Graph
+from tests.api_seed import seed
+from tests.api_support import ROOT, clean_env, module_available, serve_process
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.api_seed import seed
 
 from kgqa.api.browser import browser_query_for
 from kgqa.graph.client import Graph
 from kgqa.graph.schema import CONSTRAINTS, INDEXES
 from kgqa.qa.model import Subgraph, SubgraphNode, SubgraphRelationship
+from tests.api_seed import seed
 
 CYPHER = Path(__file__).resolve().parents[2] / "cypher"
 NEO4J_ONLY = ("db.schema.visualization",)

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.api_support import api_settings, assert_problem, module_available, serve_app
 
 from kgqa.config import Settings
 from kgqa.graph.client import Graph
+from tests.api_support import api_settings, assert_problem, module_available, serve_app
 
 pytestmark = pytest.mark.skipif(
     not module_available("kgqa.ingest.pipeline"), reason="kgqa.ingest.pipeline is not in this build"

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.api_seed import seed
-from tests.api_support import api_settings, assert_problem, module_available, serve_app
 
 from kgqa.config import Settings
 from kgqa.graph.client import Graph
+from tests.api_seed import seed
+from tests.api_support import api_settings, assert_problem, module_available, serve_app
 
 
 @pytest.fixture(scope="module")

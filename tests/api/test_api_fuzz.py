@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.api_seed import seed
-from tests.api_support import api_settings, module_available, serve_app
 
 from kgqa.config import Settings
 from kgqa.graph.client import Graph
+from tests.api_seed import seed
+from tests.api_support import api_settings, module_available, serve_app
 
 KEY = "fuzz-key-0123456789abcdef"
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"

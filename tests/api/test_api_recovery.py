@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.api_support import api_settings, assert_problem, serve_app
 
 from kgqa.config import Settings
 from kgqa.graph.embedded import EmbeddedServer
+from tests.api_support import api_settings, assert_problem, serve_app
 
 
 def _wait_status(url: str, status: int, timeout: float = 90) -> httpx.Response:

@@ -9,11 +9,11 @@ import time
 
 import httpx
 import pytest
-from tests.api_support import ROOT, api_settings, assert_problem, clean_env, free_port, serve_app, serve_process
 
 from kgqa.cli.serve_cmd import is_loopback
 from kgqa.config import Settings
 from kgqa.graph.client import Graph
+from tests.api_support import ROOT, api_settings, assert_problem, clean_env, free_port, serve_app, serve_process
 
 KEYS = "k3y-alpha-0123456789,k3y-beta-9876543210"
 
