@@ -112,3 +112,26 @@ def test_idle_server_stops_itself_and_so_does_an_orphaned_one(tmp_path: Path) ->
     pid = json.loads(proc.stdout)["pid"]
     shutil.rmtree(gone_home)
     assert wait_gone(pid, 30), "a server whose home was deleted kept running"
+
+
+@needs_runtime
+def test_hybrid_extractor_keeps_offline_facts_and_asks_the_model_about_the_rest(tmp_path: Path) -> None:
+    from kgqa.config import Settings
+    from kgqa.ingest.extract import get_extractor
+    from kgqa.ingest.model import Chunk, Document
+    from kgqa.llm.local_server import server_for
+    from kgqa.ontology import load_ontology
+
+    text = "Jora Velt founded Amberline Tools in 2009. Jora Velt and Amberline Tools were praised in Hessby."
+    doc = Document(id="d.txt", text=text)
+    chunk = Chunk(id="d.txt#0", doc_id="d.txt", index=0, text=text, start=0, end=len(text))
+    settings = Settings(_env_file=None, home=tmp_path, llm_cache=False)
+    extractor = get_extractor(f"hybrid:local:{SMALL}", settings)
+    try:
+        [ex] = extractor.extract(doc, [chunk], load_ontology())
+        facts = {(f.subject, f.relation, f.object): f.extractor for f in ex.facts}
+        assert facts.get(("Jora Velt", "FOUNDED", "Amberline Tools")) == "offline"
+        assert extractor.questions > 0  # the pairs no rule linked went to the model
+        assert all(f.sentence in text for f in ex.facts)  # evidence is a sentence of the text, never generated
+    finally:
+        server_for(settings).stop()

@@ -35,6 +35,15 @@ def get_extractor(spec: str | None, settings: Any = None) -> Extractor:
 
         return OfflineExtractor()
     provider = spec.partition(":")[0].strip().lower()
+    if provider == "hybrid":  # hybrid:local, hybrid:openai:MODEL — offline reader + LLM pair verification
+        from kgqa.config import get_settings
+        from kgqa.ingest.extract.hybrid import HybridExtractor
+        from kgqa.llm.factory import get_llm
+
+        inner = spec.partition(":")[2].strip() or "local"
+        llm = get_llm(inner, settings if settings is not None else get_settings(), "KGQA_LLM_EXTRACTION / --llm")
+        if llm is not None:
+            return HybridExtractor(llm, inner)
     if provider in ("openai", "transformers", "ollama", "vllm", "hf", "local"):
         from kgqa.config import get_settings
         from kgqa.ingest.extract.llm import LLMExtractor
@@ -46,5 +55,6 @@ def get_extractor(spec: str | None, settings: Any = None) -> Extractor:
             return LLMExtractor(llm, settings)
     raise ConfigError(
         f"unknown extractor {spec!r}",
-        "use 'offline' (spaCy + ontology rules), openai:MODEL or transformers:PATH (see docs/llm.md)",
+        "use 'offline' (spaCy + ontology rules), local[:MODEL], openai:MODEL, transformers:PATH or "
+        "hybrid:SPEC (see docs/llm.md)",
     )
