@@ -8,267 +8,58 @@ not in the returned subgraph.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from kgqa.errors import GraphUnavailable
 from kgqa.graph.client import Graph, QueryFailed, ReadResult
-from kgqa.graph.schema import STRUCTURAL_LABELS, GraphSchema, introspect
+from kgqa.graph.schema import GraphSchema
 from kgqa.qa import linking
-from kgqa.qa.cypher_checks import check_cypher
+from kgqa.qa.answer_text import (  # noqa: F401
+    _describe_for,
+    _fallback,
+    _finish,
+    _grounding_problems,
+    _relevant_evidence,
+    browser_query,
+)
 from kgqa.qa.generate import CypherCandidate, CypherGenerator, format_feedback
 from kgqa.qa.model import (
     AnswerItem,
     AskResult,
     Check,
-    Evidence,
     LinkedEntity,
-    Subgraph,
-    SubgraphNode,
-    SubgraphRelationship,
     TraceStep,
 )
-from kgqa.qa.parser import ParserGenerator, lexicon, stem, words
-from kgqa.qa.synthesize import AnswerSynthesizer, SynthesisInput, TemplateSynthesizer
+from kgqa.qa.parser import ParserGenerator, lexicon, words
+from kgqa.qa.question_types import _place, _spans_for, expected_types
+from kgqa.qa.resources import (  # noqa: F401
+    _example_generator,
+    _schema_key,
+    check_candidate,
+    default_examples,
+    graph_schema,
+    invalidate_caches,
+)
+from kgqa.qa.runs import AskOptions, _ms, _Outcome, _Run
+from kgqa.qa.subgraph import _node_type, _SubgraphBuilder, _walk  # noqa: F401
+from kgqa.qa.synthesize import AnswerSynthesizer
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
-SCHEMA_TTL = 120.0  # seconds; kgqa build and tests call invalidate_caches()
-MAX_EVIDENCE = 10
-TIME_TYPES = ("Date", "Time", "Year", "Event")
-
-
-@dataclass
-class AskOptions:
-    max_hops: int = 4
-    limit: int = 100
-    timeout: float = 10.0  # seconds per query
-    max_attempts: int = 3  # candidate queries per generator (failed checks count too)
-    max_candidates: int = 10  # candidates looked at in all
-    ontology: str | None = None
-    fallback: bool = True
 
 
 # ------------------------------------------------------------------------------------------ caches
-
-_schemas: dict[tuple[str, str | None], tuple[float, GraphSchema]] = {}
-_lock = threading.Lock()
-
-
-def graph_schema(graph: Graph, *, refresh: bool = False) -> tuple[GraphSchema, bool]:
-    """The graph's schema, introspected at most every ``SCHEMA_TTL`` seconds per process."""
-    key = (graph.uri, graph.database)
-    now = time.monotonic()
-    with _lock:
-        hit = _schemas.get(key)
-    if hit and not refresh and now - hit[0] < SCHEMA_TTL:
-        return hit[1], True
-    schema = introspect(graph, sample=2000)
-    with _lock:
-        _schemas[key] = (now, schema)
-    return schema, False
-
-
-def invalidate_caches(graph: Graph | None = None) -> None:
-    """Forget cached schemas and name indexes (after writes to the graph)."""
-    with _lock:
-        if graph is None:
-            _schemas.clear()
-        else:
-            _schemas.pop((graph.uri, graph.database), None)
-    linking.invalidate(graph)
-
-
-_bank_cache: dict[str, Any] = {}
-
-
-def default_examples() -> Any:
-    """The default example bank (``kgqa.qa.examples``) when that module and its directory exist."""
-    if "bank" in _bank_cache:
-        return _bank_cache["bank"]
-    bank = None
-    try:
-        from kgqa.qa import examples as ex_mod  # type: ignore[attr-defined]
-
-        if ex_mod.default_bank_dir().exists():
-            bank = ex_mod.ExampleBank.cached()
-    except Exception as exc:  # the bank is optional
-        log.debug("no example bank: %s", exc)
-    _bank_cache["bank"] = bank
-    return bank
-
-
-def _example_generator(bank: Any) -> CypherGenerator | None:
-    """``kgqa.qa.examples.ExampleGenerator`` over ``bank`` (exact templates first, then similar ones)."""
-    if bank is None:
-        return None
-    try:
-        from kgqa.qa.examples import ExampleGenerator  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return ExampleGenerator(bank)
 
 
 # ------------------------------------------------------------------------------------------ checks adapter
 
 
-@dataclass
-class _Outcome:
-    ok: bool
-    cypher: str
-    params: dict[str, Any]
-    checks: list[Check] = field(default_factory=list)
-
-
-_check_cache: OrderedDict[tuple, _Outcome] = OrderedDict()
-CHECK_CACHE_SIZE = 4096
-
-
-def _schema_key(schema: GraphSchema) -> tuple:
-    return (tuple(schema.labels), tuple(schema.relationship_types), tuple(schema.patterns))
-
-
-def check_candidate(
-    cypher: str, params: dict[str, Any], schema: GraphSchema, graph: Graph | None, *, max_hops: int, limit: int
-) -> tuple[_Outcome, bool]:
-    """Run the shared Cypher checks (``kgqa.qa.cypher_checks``); returns (outcome, from cache).
-
-    The static checks depend on the query text, the parameter names and types and the schema, not
-    on the parameter values, so a passing outcome that changed no parameter is cached per process
-    (the same question shape with another entity costs a dictionary lookup). Outcomes that needed
-    the server (EXPLAIN) are cached only for the same server.
-    """
-    key = (
-        cypher,
-        # integer values (e.g. a $limit) change the outcome of the bounds/limit checks: keep them in the key
-        tuple(sorted((k, type(v).__name__, v if isinstance(v, int) else None) for k, v in params.items())),
-        _schema_key(schema),
-        max_hops,
-        limit,
-        None if graph is None else (graph.uri, graph.database),
-    )
-    with _lock:
-        hit = _check_cache.get(key)
-        if hit is not None:
-            _check_cache.move_to_end(key)
-    if hit is not None:
-        return _Outcome(hit.ok, hit.cypher, dict(params), list(hit.checks)), True
-    outcome = check_cypher(cypher, params, schema, max_hops=max_hops, limit=limit, graph=graph)
-    checks = [c if isinstance(c, Check) else Check.model_validate(c, from_attributes=True) for c in outcome.checks]
-    result = _Outcome(bool(outcome.ok), outcome.cypher, dict(outcome.params), checks)
-    if result.ok and dict(outcome.params) == dict(params):
-        with _lock:
-            _check_cache[key] = result
-            while len(_check_cache) > CHECK_CACHE_SIZE:
-                _check_cache.popitem(last=False)
-    return result, False
-
-
 # ------------------------------------------------------------------------------------------ result handling
-
-
-def _walk(value: Any) -> Iterator[dict[str, Any]]:
-    """Every node/relationship/path dict inside a row value."""
-    if isinstance(value, dict):
-        kind = value.get("_kind")
-        if kind in {"node", "relationship", "path"}:
-            yield value
-            return
-        for v in value.values():
-            yield from _walk(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _walk(v)
-
-
-def _node_type(labels: list[str]) -> str | None:
-    specific = sorted(lb for lb in labels if lb not in STRUCTURAL_LABELS)
-    return specific[0] if specific else None
-
-
-class _SubgraphBuilder:
-    def __init__(self) -> None:
-        self.nodes: dict[str, SubgraphNode] = {}
-        self.rels: dict[tuple[str, str, str], SubgraphRelationship] = {}
-        self.evidence: list[Evidence] = []
-        self._seen_sentences: set[tuple[str, str]] = set()
-
-    def node(self, n: dict[str, Any]) -> str | None:
-        nid = n.get("id")
-        if nid is None:
-            return None
-        nid = str(nid)
-        if nid not in self.nodes:
-            labels = [lb for lb in n.get("labels") or [] if lb]
-            self.nodes[nid] = SubgraphNode(id=nid, name=str(n.get("name") or nid), labels=labels)
-        return nid
-
-    def rel(self, r: dict[str, Any]) -> None:
-        start, end = r.get("start") or {}, r.get("end") or {}
-        s, e = self.node(start), self.node(end)
-        if s is None or e is None:
-            return
-        key = (s, r.get("type", ""), e)
-        if key in self.rels:
-            return
-        props = r.get("properties") or {}
-        fact = f"{self.nodes[s].name} -[{r.get('type')}]-> {self.nodes[e].name}"
-        ev: list[Evidence] = []
-        sentences = props.get("sentences") or []
-        doc_ids = props.get("doc_ids") or []
-        chunk_ids = props.get("chunk_ids") or []
-        for k, sentence in enumerate(sentences if isinstance(sentences, list) else [sentences]):
-            doc = str(doc_ids[k]) if k < len(doc_ids) else ""
-            chunk = str(chunk_ids[k]) if k < len(chunk_ids) else None
-            ev.append(Evidence(doc_id=doc, chunk_id=chunk, sentence=str(sentence), fact=fact))
-        self.rels[key] = SubgraphRelationship(start=s, end=e, type=str(r.get("type", "")), evidence=ev)
-        for item in ev:
-            mark = (item.sentence, item.doc_id)
-            if mark not in self._seen_sentences:
-                self._seen_sentences.add(mark)
-                self.evidence.append(item)
-
-    def add(self, value: Any) -> list[list[str]]:
-        """Add every node/relationship/path in ``value``; return the node-id sequences of its paths."""
-        paths: list[list[str]] = []
-        for item in _walk(value):
-            kind = item["_kind"]
-            if kind == "node":
-                self.node(item)
-            elif kind == "relationship":
-                self.rel(item)
-                ids = [self.node(item.get("start") or {}), self.node(item.get("end") or {})]
-                paths.append([x for x in ids if x])
-            else:
-                for r in item.get("relationships", []):
-                    self.rel(r)
-                paths.append([x for n in item.get("nodes", []) if (x := self.node(n))])
-        return paths
-
-    def build(self) -> Subgraph:
-        return Subgraph(nodes=list(self.nodes.values()), relationships=list(self.rels.values()))
-
-
-@dataclass
-class _Run:
-    candidate: CypherCandidate
-    outcome: _Outcome
-    result: ReadResult
-    answers: list[AnswerItem]
-    count: int | None
-    builder: _SubgraphBuilder
-    checks: list[Check]
-    ok: bool
-    stage: str = ""  # failure stage for feedback
-    details: list[str] = field(default_factory=list)
 
 
 def _interpret(
@@ -398,77 +189,6 @@ def _connect(
 # ------------------------------------------------------------------------------------------ question analysis
 
 
-def expected_types(question: str, ontology: str | None = None) -> tuple[set[str] | None, bool]:
-    """Entity types the question word asks for (``which company`` → Organization) and whether it counts."""
-    lex = lexicon(ontology)
-    toks = words(question)
-    while toks and toks[0] in {"in", "at", "for", "from", "to", "by", "of", "on", "with"}:
-        toks = toks[1:]
-    if not toks:
-        return None, False
-    if toks[0] == "when" or (toks[0] == "what" and len(toks) > 1 and toks[1] in {"year", "date", "time", "day"}):
-        return set(TIME_TYPES), False  # entity answers never fit: abstain unless the graph has dates
-    if toks[0] in {"why"} or (toks[0] == "how" and len(toks) > 1 and toks[1] not in {"many", "much"}):
-        return {"Explanation"}, False  # "why"/"how does": the graph holds facts, not explanations
-    if toks[0] == "how" and len(toks) > 1 and toks[1] == "many":
-        rest = toks[2:]
-        for size in (3, 2, 1):
-            key = tuple(stem(w) for w in rest[:size])
-            if key in lex.types:
-                return {lex.types[key]}, True
-        return None, True
-    if toks[0] in {"which", "what"} and len(toks) > 1:
-        for size in (3, 2, 1):
-            key = tuple(stem(w) for w in toks[1 : 1 + size])
-            if key in lex.types:
-                return {lex.types[key]}, False
-        return None, False
-    if toks[0] in {"who", "whom", "whose"}:
-        return set(lex.qwords.get(toks[0], set())) | {"Person", "Organization"}, False
-    if toks[0] == "where":
-        return set(lex.qwords.get("where", set())) | {"Organization"}, False
-    return None, False
-
-
-def _spans_for(question: str, linked: list[LinkedEntity]) -> list[tuple[int, int]] | None:
-    """Where each pre-linked entity's mention (or name or alias) sits in the question."""
-    spans: list[tuple[int, int]] = []
-    low = question.lower()
-    for ent in linked:
-        found = None
-        for text in [ent.mention, ent.name]:
-            if not text:
-                continue
-            pos = low.find(text.lower())
-            while pos >= 0 and any(a < pos + len(text) and pos < b for a, b in spans):
-                pos = low.find(text.lower(), pos + 1)
-            if pos >= 0:
-                found = (pos, pos + len(text))
-                break
-        if found is None:
-            return None
-        spans.append(found)
-    return spans
-
-
-_PRONOUN = re.compile(r"\b(?:(?:this|that|these|those|the|its|their)\s+(\w+)|it|him|her|them|they|he|she)\b", re.I)
-
-
-def _place(q: str, linked: list[LinkedEntity], schema: GraphSchema, opts: AskOptions) -> list[tuple[int, int]] | None:
-    """Where a given entity whose mention is not in the question sits: "this company", "it", ..."""
-    from kgqa.qa.parser import parse_question
-
-    lex = lexicon(opts.ontology)
-    for m in _PRONOUN.finditer(q):
-        noun = m.group(1)
-        if noun is not None and tuple([stem(noun.lower())]) not in lex.types and noun.lower() not in {"one", "entity"}:
-            continue
-        span = [(m.start(), m.end())]
-        if parse_question(q, span, linked, schema, ontology=opts.ontology, max_hops=opts.max_hops):
-            return span
-    return None
-
-
 # ------------------------------------------------------------------------------------------ the pipeline
 
 
@@ -477,10 +197,6 @@ _PREAMBLE = re.compile(
     r"(?:tell\s+me\s+|let\s+me\s+know\s+)?(?=(?:who|whom|what|which|where|when|why|how)\b)",
     re.IGNORECASE,
 )
-
-
-def _ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 3)
 
 
 def ask(
@@ -825,156 +541,3 @@ def _refeed(
     if getattr(gen, "uses_feedback", False):
         return iter(gen.candidates(q, linked, schema, examples, feedback))
     return stream
-
-
-def _finish(
-    res: AskResult,
-    run: _Run,
-    linked: list[LinkedEntity],
-    counting: bool,
-    synthesizer: AnswerSynthesizer | None,
-    opts: AskOptions,
-    graph: Graph,
-) -> AskResult:
-    res.cypher = run.outcome.cypher
-    res.params = run.outcome.params
-    res.answers = run.answers
-    res.subgraph = run.builder.build()
-    res.evidence = _relevant_evidence(run.builder.evidence, {a.id for a in run.answers}, res.subgraph)
-    res.browser_query = browser_query(run.outcome.cypher, run.outcome.params)
-    t0 = time.perf_counter()
-    data = SynthesisInput(
-        question=res.question,
-        answers=run.answers,
-        linked=linked,
-        subgraph=res.subgraph,
-        evidence=res.evidence,
-        answer_type="count" if counting else (run.candidate.answer_type_hint or None),
-        count=run.count,
-        description=_describe_for(run.candidate.description, linked),
-    )
-    template = TemplateSynthesizer()
-    synth = synthesizer or template
-    try:
-        out = synth.synthesize(data)
-    except Exception as exc:
-        res.checks.append(Check(name="synthesize", status="failed", detail=f"{synth.name}: {exc}"))
-        synth, out = template, template.synthesize(data)
-    res.trace.append(TraceStep(stage="synthesize", ms=_ms(t0), detail=synth.name))
-    res.trace.extend(out.trace)
-    problems = _grounding_problems(out.text, res, graph)
-    if problems and synth is not template:
-        res.checks.append(
-            Check(
-                name="grounding", status="fixed", detail=f"{synth.name} named {', '.join(problems)}; used the template"
-            )
-        )
-        out = template.synthesize(data)
-        problems = _grounding_problems(out.text, res, graph)
-    if problems:
-        res.checks.append(Check(name="grounding", status="failed", detail=", ".join(problems)))
-        res.answers, res.status = [], "no_answer"
-        res.answer = "The graph holds no answer I can ground in its facts."
-        return res
-    res.checks.append(Check(name="grounding", status="passed", detail="every named entity is in the answer subgraph"))
-    res.answer = out.text
-    res.status = "answered"
-    return res
-
-
-def _describe_for(description: str, linked: list[LinkedEntity]) -> str:
-    """Fill an example's ``[ENTITY]`` placeholders with the linked names."""
-    for k, ent in enumerate(linked):
-        description = description.replace("[ENTITY]" if k == 0 else f"[ENTITY{k + 1}]", ent.name, 1)
-    return description
-
-
-def _relevant_evidence(evidence: list[Evidence], answer_ids: set[str], subgraph: Subgraph) -> list[Evidence]:
-    """Evidence sentences, those on facts touching an answer first, capped."""
-    names = {n.id: n.name for n in subgraph.nodes}
-    answer_names = {names[a] for a in answer_ids if a in names}
-
-    def touches(e: Evidence) -> bool:
-        return any(n in (e.fact or "") for n in answer_names)
-
-    ordered = [e for e in evidence if touches(e)] + [e for e in evidence if not touches(e)]
-    return ordered[:MAX_EVIDENCE]
-
-
-def _grounding_problems(text: str, res: AskResult, graph: Graph) -> list[str]:
-    """Entities the text names that are not in the subgraph, and answers not in it."""
-    ids = {n.id for n in res.subgraph.nodes}
-    problems = [a.name for a in res.answers if a.id not in ids]
-    index = linking._indexes.get((graph.uri, graph.database))
-    if index is None or not index.entities:
-        return problems
-    names_in = {linking.normalise(n.name) for n in res.subgraph.nodes} | {
-        linking.normalise(e.mention) for e in res.linked_entities
-    }
-    toks = linking.normalise(re.sub(r"\[\d+\]", " ", text)).split()
-    for size in range(min(index.max_words, 6), 0, -1):
-        for i in range(len(toks) - size + 1):
-            key = " ".join(toks[i : i + size])
-            if key in names_in or key in linking.STOP or len(key) < 4:
-                continue
-            if any(key in n.split() or key in n for n in names_in):
-                continue
-            found = index.lookup(key)
-            if found and found[0] == "exact" and not (set(found[1]) & ids):
-                problems.append(key)
-    return problems
-
-
-def _fallback(res: AskResult, graph: Graph, linked: list[LinkedEntity], opts: AskOptions) -> AskResult:
-    """No query passed: show the linked entities' neighbourhood and evidence; answer nothing."""
-    res.status = "no_answer"
-    res.answers = []
-    names = ", ".join(e.name for e in linked)
-    res.answer = f"The graph holds no answer to this question (entities found: {names})."
-    if not opts.fallback:
-        return res
-    t0 = time.perf_counter()
-    try:
-        rows = graph.read(
-            "MATCH (e:Entity) WHERE e.id IN $ids MATCH p = (e)-[r]-(n:Entity) "
-            "RETURN p ORDER BY coalesce(r.confidence, 0) DESC LIMIT 25",
-            {"ids": [e.id for e in linked]},
-            timeout=opts.timeout,
-            max_rows=25,
-        ).rows
-    except QueryFailed as exc:
-        res.checks.append(Check(name="fallback", status="failed", detail=exc.message))
-        return res
-    builder = _SubgraphBuilder()
-    for e in linked:
-        builder.nodes.setdefault(e.id, SubgraphNode(id=e.id, name=e.name, labels=[e.type] if e.type else []))
-    for row in rows:
-        builder.add(row["p"])
-    res.subgraph = builder.build()
-    res.evidence = builder.evidence[:MAX_EVIDENCE]
-    res.trace.append(TraceStep(stage="fallback", ms=_ms(t0), detail=f"{len(rows)} neighbouring facts"))
-    res.checks.append(
-        Check(
-            name="fallback",
-            status="passed",
-            detail=f"no query passed; showing {len(res.subgraph.relationships)} facts around {names} (not an answer)",
-        )
-    )
-    if res.subgraph.relationships:
-        res.status = "fallback"
-        res.answer += f" Related facts are shown as context ({len(res.subgraph.relationships)})."
-        res.browser_query = browser_query(
-            "MATCH (e:Entity) WHERE e.id IN $ids MATCH p = (e)-[r]-(n:Entity) RETURN p LIMIT 25",
-            {"ids": [e.id for e in linked]},
-        )
-    return res
-
-
-def browser_query(cypher: str, params: dict[str, Any]) -> str:
-    """``:param`` lines plus the query, ready to paste into Neo4j Browser (values JSON-escaped)."""
-    lines = [
-        f":param {name} => {json.dumps(value, ensure_ascii=False)};"
-        for name, value in params.items()
-        if re.fullmatch(r"\w+", name)
-    ]
-    return "\n".join([*lines, cypher])

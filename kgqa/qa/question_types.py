@@ -1,0 +1,85 @@
+"""What a question asks for: the expected answer types, and where the linked entities sit in it."""
+
+from __future__ import annotations
+
+import re
+
+from kgqa.graph.schema import GraphSchema
+from kgqa.qa.model import (
+    LinkedEntity,
+)
+from kgqa.qa.parser import lexicon, stem, words
+from kgqa.qa.runs import AskOptions
+
+TIME_TYPES = ("Date", "Time", "Year", "Event")
+
+
+_PRONOUN = re.compile(r"\b(?:(?:this|that|these|those|the|its|their)\s+(\w+)|it|him|her|them|they|he|she)\b", re.I)
+
+
+def expected_types(question: str, ontology: str | None = None) -> tuple[set[str] | None, bool]:
+    """Entity types the question word asks for (``which company`` → Organization) and whether it counts."""
+    lex = lexicon(ontology)
+    toks = words(question)
+    while toks and toks[0] in {"in", "at", "for", "from", "to", "by", "of", "on", "with"}:
+        toks = toks[1:]
+    if not toks:
+        return None, False
+    if toks[0] == "when" or (toks[0] == "what" and len(toks) > 1 and toks[1] in {"year", "date", "time", "day"}):
+        return set(TIME_TYPES), False  # entity answers never fit: abstain unless the graph has dates
+    if toks[0] in {"why"} or (toks[0] == "how" and len(toks) > 1 and toks[1] not in {"many", "much"}):
+        return {"Explanation"}, False  # "why"/"how does": the graph holds facts, not explanations
+    if toks[0] == "how" and len(toks) > 1 and toks[1] == "many":
+        rest = toks[2:]
+        for size in (3, 2, 1):
+            key = tuple(stem(w) for w in rest[:size])
+            if key in lex.types:
+                return {lex.types[key]}, True
+        return None, True
+    if toks[0] in {"which", "what"} and len(toks) > 1:
+        for size in (3, 2, 1):
+            key = tuple(stem(w) for w in toks[1 : 1 + size])
+            if key in lex.types:
+                return {lex.types[key]}, False
+        return None, False
+    if toks[0] in {"who", "whom", "whose"}:
+        return set(lex.qwords.get(toks[0], set())) | {"Person", "Organization"}, False
+    if toks[0] == "where":
+        return set(lex.qwords.get("where", set())) | {"Organization"}, False
+    return None, False
+
+
+def _spans_for(question: str, linked: list[LinkedEntity]) -> list[tuple[int, int]] | None:
+    """Where each pre-linked entity's mention (or name or alias) sits in the question."""
+    spans: list[tuple[int, int]] = []
+    low = question.lower()
+    for ent in linked:
+        found = None
+        for text in [ent.mention, ent.name]:
+            if not text:
+                continue
+            pos = low.find(text.lower())
+            while pos >= 0 and any(a < pos + len(text) and pos < b for a, b in spans):
+                pos = low.find(text.lower(), pos + 1)
+            if pos >= 0:
+                found = (pos, pos + len(text))
+                break
+        if found is None:
+            return None
+        spans.append(found)
+    return spans
+
+
+def _place(q: str, linked: list[LinkedEntity], schema: GraphSchema, opts: AskOptions) -> list[tuple[int, int]] | None:
+    """Where a given entity whose mention is not in the question sits: "this company", "it", ..."""
+    from kgqa.qa.parser import parse_question
+
+    lex = lexicon(opts.ontology)
+    for m in _PRONOUN.finditer(q):
+        noun = m.group(1)
+        if noun is not None and tuple([stem(noun.lower())]) not in lex.types and noun.lower() not in {"one", "entity"}:
+            continue
+        span = [(m.start(), m.end())]
+        if parse_question(q, span, linked, schema, ontology=opts.ontology, max_hops=opts.max_hops):
+            return span
+    return None
