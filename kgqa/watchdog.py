@@ -19,14 +19,13 @@ POLL = 2.0
 
 
 def watch(pid: int, ports: list[int], state_dir: Path, idle: float, used: Path, kind: str = "") -> str:
-    """Block until the server is gone or stopped; return why."""
+    """Block until the server is gone or should stop; return why (the caller stops it)."""
     last = time.time()
     while True:
         time.sleep(POLL)
         if not pid_alive(pid):
             return "exited"
         if not state_dir.exists():
-            terminate(pid, 10.0)
             return "state folder removed"
         now = time.time()
         if established(ports):
@@ -34,19 +33,20 @@ def watch(pid: int, ports: list[int], state_dir: Path, idle: float, used: Path, 
         with contextlib.suppress(OSError):
             last = max(last, used.stat().st_mtime)
         if idle > 0 and now - last > idle:
-            terminate(pid, 10.0)
             return f"idle for {now - last:.0f}s"
 
 
 def main(argv: list[str]) -> int:
     pid, ports, state_dir, idle, used = argv[:5]
-    reason = watch(int(pid), [int(p) for p in ports.split(",") if p], Path(state_dir), float(idle), Path(used))
+    folder = Path(state_dir)
+    reason = watch(int(pid), [int(p) for p in ports.split(",") if p], folder, float(idle), Path(used))
+    if folder.exists():  # note why before stopping, so whoever sees the server gone also finds the reason
+        with contextlib.suppress(OSError), open(folder / "watchdog.log", "a") as fh:
+            fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} server pid {pid} stopped: {reason}\n")
+    if reason != "exited":
+        terminate(int(pid), 10.0)
     for kind in ("graph", "llm"):
         unregister(kind, int(pid))
-    note = Path(state_dir) / "watchdog.log"
-    if Path(state_dir).exists():
-        with open(note, "a") as fh:
-            fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} server pid {pid} stopped: {reason}\n")
     return 0
 
 
