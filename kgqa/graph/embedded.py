@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import tempfile
@@ -24,6 +23,10 @@ from pathlib import Path
 
 from kgqa.errors import EmbeddedServerError
 from kgqa.procs import ServerRecord, register, spawn_watchdog, touch, unregister
+from kgqa.procs import free_port as _free_port
+from kgqa.procs import pid_alive as _pid_alive
+from kgqa.procs import port_open as _port_open
+from kgqa.procs import terminate as _terminate
 
 DATABASE = "kgqa"
 USER = "root"
@@ -272,18 +275,6 @@ def _runtime() -> tuple[Path, Path]:
     return java, jars
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 def server_for(settings) -> EmbeddedServer:
     """The embedded server configured by ``settings``."""
     return EmbeddedServer(
@@ -316,46 +307,12 @@ def _bolt_handshake(port: int, timeout: float = 3.0) -> bool:
         return False
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not alive
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 def _is_our_java(pid: int, graph_dir: Path) -> bool:
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return False
     return "ArcadeDBServer" in cmdline and str(graph_dir) in cmdline
-
-
-def _terminate(pid: int, timeout: float) -> None:
-    """SIGTERM, wait, then SIGKILL the server's process group."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-            os.killpg(pid, signal.SIGCONT)  # a stopped process only acts on SIGTERM once continued
-        except (ProcessLookupError, PermissionError):
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            if not _pid_alive(pid):
-                return
-            time.sleep(0.2)
 
 
 def _log_tail(path: Path, lines: int = 3) -> str:

@@ -11,10 +11,9 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from kgqa.procs import pid_alive
+from tests.proc_support import wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,15 +34,6 @@ def start(home: Path, **env: str) -> int:
     proc = kgqa(["graph", "start", "--json"], home, **env)
     assert proc.returncode == 0, proc.stderr
     return int(json.loads(proc.stdout)["pid"])
-
-
-def wait_gone(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not pid_alive(pid):
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def test_status_all_lists_the_server(tmp_path: Path) -> None:

@@ -11,14 +11,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from kgqa.llm import local_models as lm
 from kgqa.llm.local_server import runtime_available
-from kgqa.procs import pid_alive
+from tests.proc_support import wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = "qwen2.5-coder-0.5b"
@@ -39,15 +38,6 @@ def kgqa(args: list[str], home: Path, timeout: float = 300, **env: str) -> subpr
         text=True,
         timeout=timeout,
     )
-
-
-def wait_gone(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not pid_alive(pid):
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def test_models_lists_the_registry_with_sizes(tmp_path: Path) -> None:
