@@ -87,9 +87,10 @@ class KGQA:
         self.close()
 
     def _components_for(self, llm: str | None) -> tuple[Any, Any]:
+        from kgqa.llm.factory import task_spec
         from kgqa.qa.generate import llm_components
 
-        spec = llm or self.settings.llm_cypher or self.settings.llm
+        spec, _ = task_spec("cypher", self.settings, llm)
         if spec not in self._components:
             self._components[spec] = llm_components(spec, self.settings)
         return self._components[spec]

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -72,6 +74,38 @@ def port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (created if needed) for the duration of the block."""
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def spawn_detached(args: list[str], log_file: Path, cwd: Path) -> subprocess.Popen:
+    """Start a server in its own session (it outlives the command), output appended to ``log_file``."""
+    log = open(log_file, "ab")  # noqa: SIM115 - handed to the child, closed below
+    try:
+        return subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd, start_new_session=True
+        )
+    finally:
+        log.close()
+
+
+def log_tail(path: Path, lines: int = 3, interesting: tuple[str, ...] = ()) -> str:
+    """The last ``lines`` lines of a log (only those containing one of ``interesting``, when any do)."""
+    try:
+        text = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    picked = [line for line in text if any(word in line for word in interesting)]
+    return " | ".join((picked or text)[-lines:])[:500]
 
 
 def cmdline(pid: int) -> str:
@@ -181,7 +215,7 @@ def touch(path: Path) -> None:
 
 
 def spawn_watchdog(pid: int, ports: list[int], state_dir: Path, idle: float, used: Path) -> None:
-    """Start the detached watchdog for server ``pid`` (no-op when ``idle`` ≤ 0 and the folder check is all)."""
+    """Start the detached watchdog for server ``pid`` (``idle`` ≤ 0: it only watches for the folder going away)."""
     args = [sys.executable, "-m", "kgqa.watchdog", str(pid), ",".join(map(str, ports)), str(state_dir), str(idle)]
     subprocess.Popen(
         [*args, str(used)],

@@ -68,10 +68,11 @@ def run_ask(request: Request, body: AskRequest) -> AskResult:
             "use one of: " + ", ".join(sorted(allowed_llms(settings))),
         )
     pipeline = _pipeline()
+    from kgqa.llm.factory import task_spec
     from kgqa.qa.generate import llm_components
     from kgqa.qa.linking import given_entities
 
-    generator, synthesizer = llm_components(llm or settings.llm_cypher or settings.llm, settings)
+    generator, synthesizer = llm_components(task_spec("cypher", settings, llm)[0], settings)
     options = pipeline.AskOptions()
     if body.options.max_hops is not None:
         options.max_hops = body.options.max_hops

@@ -72,6 +72,7 @@ def register(app: typer.Typer) -> None:
         no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the LLM response cache."),
     ) -> None:
         """Answer a question from the graph, with the Cypher, checks and evidence that back it."""
+        from kgqa.llm.factory import task_spec
         from kgqa.qa.generate import llm_components
         from kgqa.qa.linking import given_entities
         from kgqa.qa.pipeline import AskOptions, ask
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
         settings = get_settings()
         if no_cache:
             settings = settings.model_copy(update={"llm_cache": False})
-        generator, synthesizer = llm_components(llm or settings.llm_cypher or settings.llm, settings)
+        generator, synthesizer = llm_components(task_spec("cypher", settings, llm)[0], settings)
         with open_graph() as graph:
             linked = given_entities(entity, graph) if entity else None
             res = ask(
@@ -104,12 +105,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Question-answering accuracy, Hits@1 and abstention on a question set."""
         from kgqa.eval.qa import evaluate, load_questions
+        from kgqa.llm.factory import task_spec
         from kgqa.qa.generate import llm_components
         from kgqa.qa.pipeline import AskOptions
 
         settings = get_settings()
         items = load_questions(questions)[:limit]
-        generator, synthesizer = llm_components(llm or settings.llm_cypher or settings.llm, settings)
+        generator, synthesizer = llm_components(task_spec("cypher", settings, llm)[0], settings)
         with open_graph() as graph, progress() as bar:
             task = bar.add_task("questions", total=len(items))
             report = evaluate(

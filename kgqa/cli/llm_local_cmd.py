@@ -94,8 +94,10 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
 
 def _configured_model(spec: str | None) -> str | None:
-    provider, _, model = (spec or "").partition(":")
-    return model.strip() or None if provider.strip().lower() == "local" else None
+    from kgqa.llm.factory import parse_spec
+
+    parsed = parse_spec(spec)
+    return (parsed.model or None) if parsed.provider == "local" else None
 
 
 def register(app: typer.Typer) -> None:

@@ -9,20 +9,17 @@ outlives the command that started it and is shared by every kgqa process using t
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
 import socket
-import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kgqa.errors import EmbeddedServerError
-from kgqa.procs import ServerRecord, register, spawn_watchdog, touch, unregister
+from kgqa.procs import ServerRecord, file_lock, log_tail, register, spawn_detached, spawn_watchdog, touch, unregister
 from kgqa.procs import free_port as _free_port
 from kgqa.procs import pid_alive as _pid_alive
 from kgqa.procs import port_open as _port_open
@@ -33,6 +30,7 @@ USER = "root"
 BOLT_PLUGIN = "Bolt:com.arcadedb.bolt.BoltProtocolPlugin"
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 30.0
+_LOG_PROBLEMS = ("SEVERE", "Exception", "Error")  # log lines worth quoting when start-up fails
 
 
 @dataclass
@@ -143,14 +141,8 @@ class EmbeddedServer:
                 "set KGQA_HOME to a folder you can write to, e.g. export KGQA_HOME=$HOME/.kgqa",
             ) from exc
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        with open(self.lock_file, "a+") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return file_lock(self.lock_file)
 
     def _live_state(self) -> tuple[ServerState | None, str | None]:
         """Read ``server.json``; drop it (and say so) when its process is gone."""
@@ -201,29 +193,19 @@ class EmbeddedServer:
             f"-Darcadedb.server.defaultDatabases={DATABASE}[{USER}]",
             "com.arcadedb.server.ArcadeDBServer",
         ]
-        log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child, closed below
         try:
-            proc = subprocess.Popen(
-                args,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=self.dir,
-                start_new_session=True,  # detached: survives the command that started it
-            )
+            proc = spawn_detached(args, self.log_file, self.dir)  # detached: survives the command that started it
         except OSError as exc:
             raise EmbeddedServerError(
                 f"could not run the Java runtime {java}: {exc.strerror or exc}",
                 "reinstall it: .venv/bin/pip install --force-reinstall arcadedb-embedded",
             ) from exc
-        finally:
-            log.close()
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise EmbeddedServerError(
                     f"the embedded graph server exited during start-up (code {proc.returncode}): "
-                    f"{_log_tail(self.log_file)}",
+                    f"{log_tail(self.log_file, interesting=('SEVERE', 'Exception', 'Error'))}",
                     f"see the full log at {self.log_file}",
                 )
             if _port_open(bolt_port) and _bolt_ready(bolt_port, password):
@@ -313,12 +295,3 @@ def _is_our_java(pid: int, graph_dir: Path) -> bool:
     except OSError:
         return False
     return "ArcadeDBServer" in cmdline and str(graph_dir) in cmdline
-
-
-def _log_tail(path: Path, lines: int = 3) -> str:
-    try:
-        text = path.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "(no log)"
-    interesting = [line for line in text if "SEVERE" in line or "Exception" in line or "Error" in line]
-    return " | ".join((interesting or text)[-lines:])[:500]

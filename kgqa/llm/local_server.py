@@ -10,14 +10,12 @@ One server runs one model; asking for another model restarts it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -28,10 +26,13 @@ from kgqa.llm.local_models import LocalModel, get_model, require_installed
 from kgqa.procs import (
     ServerRecord,
     cmdline,
+    file_lock,
     free_port,
+    log_tail,
     pid_alive,
     port_open,
     register,
+    spawn_detached,
     spawn_watchdog,
     terminate,
     touch,
@@ -130,14 +131,8 @@ class LocalModelServer:
 
     # ---------------------------------------------------------------------------------- internals
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        with open(self.dir / "server.lock", "a+") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return file_lock(self.dir / "server.lock")
 
     def _live_state(self) -> LocalState | None:
         try:
@@ -165,23 +160,12 @@ class LocalModelServer:
         args = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", model.name]
         args += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(context)]
         args += ["--n_threads", str(self.threads), "--n_threads_batch", str(self.threads), "--verbose", "False"]
-        log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child, closed below
-        try:
-            proc = subprocess.Popen(
-                args,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=self.dir,
-                start_new_session=True,
-            )
-        finally:
-            log.close()
+        proc = spawn_detached(args, self.log_file, self.dir)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise LocalServerError(
-                    f"the local model server exited during start-up (code {proc.returncode}): {_tail(self.log_file)}",
+                    f"the local model server exited during start-up (code {proc.returncode}): {log_tail(self.log_file)}",
                     f"see {self.log_file}; 'Illegal instruction' means the runtime was built for another CPU: "
                     "rerun `make llm` after `pip uninstall llama-cpp-python`",
                 )
@@ -222,11 +206,3 @@ def _rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
-
-
-def _tail(path: Path, lines: int = 3) -> str:
-    try:
-        text = path.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "(no log)"
-    return " | ".join(text[-lines:])[:500]

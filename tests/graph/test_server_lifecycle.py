@@ -13,25 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.proc_support import wait_gone
+from tests.proc_support import run_kgqa, wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def kgqa(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("KGQA_")}
-    return subprocess.run(
-        [sys.executable, "-m", "kgqa", *args],
-        cwd=ROOT,
-        env=base | {"KGQA_HOME": str(home)} | env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
 
 def start(home: Path, **env: str) -> int:
-    proc = kgqa(["graph", "start", "--json"], home, **env)
+    proc = run_kgqa(["graph", "start", "--json"], home, **env)
     assert proc.returncode == 0, proc.stderr
     return int(json.loads(proc.stdout)["pid"])
 
@@ -41,14 +30,14 @@ def test_status_all_lists_the_server(tmp_path: Path) -> None:
     home = tmp_path / "home"
     pid = start(home)
     try:
-        listed = json.loads(kgqa(["graph", "status", "--all", "--json"], home).stdout)["servers"]
+        listed = json.loads(run_kgqa(["graph", "status", "--all", "--json"], home).stdout)["servers"]
         mine = [r for r in listed if r["pid"] == pid]
         assert mine and mine[0]["kind"] == "graph" and mine[0]["state_dir"] == str(home / "graph")
-        assert kgqa(["graph", "status", "--all", "--fail-if-any"], tmp_path).returncode == 1
+        assert run_kgqa(["graph", "status", "--all", "--fail-if-any"], tmp_path).returncode == 1
     finally:
-        assert json.loads(kgqa(["graph", "stop", "--json"], home).stdout) == {"stopped": True}
+        assert json.loads(run_kgqa(["graph", "stop", "--json"], home).stdout) == {"stopped": True}
     assert wait_gone(pid, 15)
-    listed = json.loads(kgqa(["graph", "status", "--all", "--json"], home).stdout)["servers"]
+    listed = json.loads(run_kgqa(["graph", "status", "--all", "--json"], home).stdout)["servers"]
     assert pid not in [r["pid"] for r in listed]
 
 
@@ -57,7 +46,7 @@ def test_idle_server_stops_itself(tmp_path: Path) -> None:
     pid = start(home, KGQA_EMBEDDED_IDLE_TIMEOUT="4")
     assert wait_gone(pid, 45), "the idle watchdog did not stop the graph server"
     assert "idle" in (home / "graph" / "watchdog.log").read_text()
-    assert json.loads(kgqa(["graph", "status", "--json"], home).stdout)["running"] is False
+    assert json.loads(run_kgqa(["graph", "status", "--json"], home).stdout)["running"] is False
 
 
 def test_server_stops_when_its_home_is_deleted(tmp_path: Path) -> None:

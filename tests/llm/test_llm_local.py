@@ -17,7 +17,7 @@ import pytest
 
 from kgqa.llm import local_models as lm
 from kgqa.llm.local_server import runtime_available
-from tests.proc_support import wait_gone
+from tests.proc_support import run_kgqa, wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = "qwen2.5-coder-0.5b"
@@ -28,20 +28,9 @@ needs_runtime = pytest.mark.skipif(
 )
 
 
-def kgqa(args: list[str], home: Path, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("KGQA_", "OPENAI_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "kgqa", *args],
-        cwd=ROOT,
-        env=base | {"KGQA_HOME": str(home)} | env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
 
 def test_models_lists_the_registry_with_sizes(tmp_path: Path) -> None:
-    proc = kgqa(["llm", "models", "--json"], tmp_path)
+    proc = run_kgqa(["llm", "models", "--json"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     rows = {r["name"]: r for r in json.loads(proc.stdout)["models"]}
     assert set(rows) == set(lm.MODELS)
@@ -49,10 +38,10 @@ def test_models_lists_the_registry_with_sizes(tmp_path: Path) -> None:
 
 
 def test_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
-    proc = kgqa(["llm", "start", "--model", "gpt-17"], tmp_path)
+    proc = run_kgqa(["llm", "start", "--model", "gpt-17"], tmp_path)
     assert proc.returncode != 0
     assert "unknown local model 'gpt-17'" in proc.stderr and "kgqa llm models" in proc.stderr
-    proc = kgqa(["llm", "check", "--llm", "local:nope"], tmp_path)
+    proc = run_kgqa(["llm", "check", "--llm", "local:nope"], tmp_path)
     assert proc.returncode != 0 and "unknown local model" in proc.stderr
 
 
@@ -70,35 +59,35 @@ def test_install_refuses_parts_that_do_not_match_the_pinned_hash(tmp_path: Path,
 @needs_runtime
 def test_start_check_status_stop_with_a_real_model(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    started = kgqa(["llm", "start", "--model", SMALL, "--json"], home)
+    started = run_kgqa(["llm", "start", "--model", SMALL, "--json"], home)
     assert started.returncode == 0, started.stderr
     state = json.loads(started.stdout)
     try:
         assert state["running"] and state["model"] == SMALL and state["base_url"].startswith("http://127.0.0.1:")
-        again = json.loads(kgqa(["llm", "start", "--model", SMALL, "--json"], home).stdout)
+        again = json.loads(run_kgqa(["llm", "start", "--model", SMALL, "--json"], home).stdout)
         assert again["pid"] == state["pid"]  # shared, not restarted
-        check = kgqa(["llm", "check", "--llm", f"local:{SMALL}", "--json"], home)
+        check = run_kgqa(["llm", "check", "--llm", f"local:{SMALL}", "--json"], home)
         assert check.returncode == 0, check.stderr
         [row] = json.loads(check.stdout)
         assert row["status"] == "ok" and row["json_mode"] == "json_object" and row["attempts"] == 1
         assert json.loads(row["reply"]) == {"ok": True}
     finally:
-        stopped = kgqa(["llm", "stop", "--json"], home)
+        stopped = run_kgqa(["llm", "stop", "--json"], home)
     assert json.loads(stopped.stdout) == {"stopped": True}
     assert wait_gone(state["pid"], 10)
-    assert json.loads(kgqa(["llm", "status", "--json"], home).stdout)["running"] is False
+    assert json.loads(run_kgqa(["llm", "status", "--json"], home).stdout)["running"] is False
 
 
 @needs_runtime
 def test_idle_server_stops_itself_and_so_does_an_orphaned_one(tmp_path: Path) -> None:
     idle_home = tmp_path / "idle"
-    proc = kgqa(["llm", "start", "--model", SMALL, "--json"], idle_home, KGQA_EMBEDDED_IDLE_TIMEOUT="3")
+    proc = run_kgqa(["llm", "start", "--model", SMALL, "--json"], idle_home, KGQA_EMBEDDED_IDLE_TIMEOUT="3")
     pid = json.loads(proc.stdout)["pid"]
     assert wait_gone(pid, 30), "the idle watchdog did not stop the server"
     assert "idle" in (idle_home / "llm" / "watchdog.log").read_text()
 
     gone_home = tmp_path / "gone"
-    proc = kgqa(["llm", "start", "--model", SMALL, "--json"], gone_home)
+    proc = run_kgqa(["llm", "start", "--model", SMALL, "--json"], gone_home)
     pid = json.loads(proc.stdout)["pid"]
     shutil.rmtree(gone_home)
     assert wait_gone(pid, 30), "a server whose home was deleted kept running"

@@ -63,12 +63,11 @@ class HybridExtractor:
     ) -> list[Fact]:
         mentions = _mentions_in(ex.mentions, sentence)
         linked = {frozenset((f.subject.casefold(), f.object.casefold())) for f in ex.facts}
-        name = lambda m: (m.canonical or m.name).casefold()  # noqa: E731
         out: list[Fact] = []
         pairs = [
             (a, b)
             for a, b in combinations(mentions, 2)
-            if name(a) != name(b) and frozenset((name(a), name(b))) not in linked
+            if _key(a) != _key(b) and frozenset((_key(a), _key(b))) not in linked
         ]
         for a, b in pairs[:MAX_PAIRS_PER_SENTENCE]:
             options = _options(a, b, ontology)
@@ -130,6 +129,10 @@ def _statement(subj: EntityMention, rel: str, obj: EntityMention, ontology: Onto
     return f"{subj.canonical or subj.name} {words} {obj.canonical or obj.name}"
 
 
+def _key(m: EntityMention) -> str:
+    return (m.canonical or m.name).casefold()
+
+
 def _mentions_in(mentions: list[EntityMention], sentence: Sentence) -> list[EntityMention]:
     """Typed mentions inside the sentence, one per name (first occurrence)."""
     seen: set[str] = set()
@@ -137,7 +140,7 @@ def _mentions_in(mentions: list[EntityMention], sentence: Sentence) -> list[Enti
     for m in mentions:
         if m.type is None or m.start is None or not (sentence.start <= m.start < sentence.end):
             continue
-        key = (m.canonical or m.name).casefold()
+        key = _key(m)
         if key not in seen:
             seen.add(key)
             out.append(m)
