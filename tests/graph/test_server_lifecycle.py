@@ -7,10 +7,7 @@ Each test starts its own embedded graph server in a private KGQA_HOME (not the s
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.proc_support import run_kgqa, wait_gone

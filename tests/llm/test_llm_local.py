@@ -7,10 +7,7 @@ Uses the small model (qwen2.5-coder-0.5b) that `make llm` installs; the runtime 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
