@@ -12,9 +12,6 @@ from pathlib import Path
 
 from tests.proc_support import run_kgqa, wait_gone
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
 
 def start(home: Path, **env: str) -> int:
     proc = run_kgqa(["graph", "start", "--json"], home, **env)

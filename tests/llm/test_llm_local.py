@@ -16,14 +16,12 @@ from kgqa.llm import local_models as lm
 from kgqa.llm.local_server import runtime_available
 from tests.proc_support import run_kgqa, wait_gone
 
-ROOT = Path(__file__).resolve().parents[2]
 SMALL = "qwen2.5-coder-0.5b"
 
 needs_runtime = pytest.mark.skipif(
     not (runtime_available() and lm.is_installed(lm.get_model(SMALL))),
     reason="run `make llm` first (installs the local model runtime and models)",
 )
-
 
 
 def test_models_lists_the_registry_with_sizes(tmp_path: Path) -> None:
