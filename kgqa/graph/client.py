@@ -25,6 +25,7 @@ from neo4j.exceptions import (
 
 from kgqa.config import Settings, get_settings
 from kgqa.errors import GraphUnavailable, KgqaError
+from kgqa.graph import version
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +259,10 @@ class Graph:
             with self.driver.session(database=self.database) as session:
                 if mode == "read":
                     return session.execute_read(work)
-                return session.execute_write(work)
+                try:
+                    return session.execute_write(work)
+                finally:  # a failed write may have landed in part: caches must not trust the old version
+                    version.note_write(self)
         except (ServiceUnavailable, SessionExpired) as exc:
             raise GraphUnavailable(
                 f"lost the connection to the graph server at {self.uri}: {exc}",

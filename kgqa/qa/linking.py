@@ -2,8 +2,8 @@
 
 Methods, in order: exact (normalised name or ``norm``), alias (``aliases`` list), fuzzy (rapidfuzz over
 the in-process name index), embedding (MiniLM over entity names; small graphs only) as the last resort.
-The name index is loaded once per graph and process and refreshed when the entity count changes
-(checked at most every few seconds), so linking costs no database round trip per question.
+The name index is loaded once per graph and process and reloaded when the graph changes
+(``kgqa.graph.version``: checked at most once a second), so linking rarely costs a database round trip.
 Ambiguity (several entities with the same or close scores) is reported in ``alternatives``.
 """
 
@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kgqa.graph.client import Graph
+from kgqa.graph.version import graph_version
 from kgqa.qa.model import LinkedEntity
 
 INDEX_LIMIT = 500_000  # entities loaded into the in-process name index
 EMBED_LIMIT = 5_000  # embedding fallback only for graphs up to this many entities
 FUZZY_THRESHOLD = 88.0
 EMBED_THRESHOLD = 0.80
-REFRESH_SECONDS = 5.0
 # embedding fallback: True = always, False = never, None = only when the model is already loaded
 embedding_fallback: bool | None = None
 # spaCy noun chunks/entities as extra spans when nothing matched: same policy
@@ -167,6 +167,7 @@ class NameIndex:
     max_words: int = 1
     count: int = 0
     loaded_at: float = 0.0
+    version: tuple[int, ...] = ()
     _embeddings: Any = None
 
     @classmethod
@@ -213,19 +214,15 @@ _lock = threading.Lock()
 
 
 def name_index(graph: Graph, *, refresh: bool = False) -> NameIndex:
-    """The cached name index of ``graph`` (reloaded when its entity count changed)."""
+    """The cached name index of ``graph`` (reloaded when the graph changed: ``kgqa.graph.version``)."""
     key = (graph.uri, graph.database)
     with _lock:
         index = _indexes.get(key)
-    now = time.monotonic()
-    if index is not None and not refresh and now - index.loaded_at < REFRESH_SECONDS:
+    current = graph_version(graph)
+    if index is not None and not refresh and index.version == current:
         return index
-    if index is not None and not refresh:
-        count = graph.value("MATCH (e:Entity) RETURN count(e) AS c", default=0)
-        if count == index.count:
-            index.loaded_at = now
-            return index
     index = NameIndex.load(graph)
+    index.version = current
     with _lock:
         _indexes[key] = index
     return index
