@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     graph_database: str | None = Field(default=None, description="Database name; unset = server default.")
     graph_query_timeout: float = Field(default=30.0, description="Seconds a read query may run.")
     graph_max_rows: int = Field(default=1000, description="Row cap for read queries.")
+    answer_cache_size: int = Field(default=1024, description="Answers kept in the in-process LRU cache (0: off).")
+    answer_cache_ttl: float = Field(default=300.0, description="Seconds a cached answer may be served.")
     graph_batch_size: int = Field(default=1000, description="Rows per UNWIND write batch.")
     graph_retry_time: float = Field(default=15.0, description="Seconds the driver retries a failed transaction.")
     embedded_bolt_port: int | None = Field(default=None, description="Fixed Bolt port for the embedded server.")

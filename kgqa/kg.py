@@ -12,6 +12,7 @@ are built once per LLM spec and reused, so repeated ``ask`` calls pay no model l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,19 @@ from kgqa.errors import QueryRejected
 class KGQA:
     """A knowledge graph to build and ask questions of."""
 
-    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
-        """``overrides`` are Settings fields, e.g. ``KGQA(home="/data/kg", llm="local")``."""
+    def __init__(
+        self, settings: Settings | None = None, *, notify: Callable[[str], None] | None = None, **overrides: Any
+    ) -> None:
+        """``overrides`` are Settings fields, e.g. ``KGQA(home="/data/kg", llm="local")``; ``notify`` hears
+        progress messages such as "starting the embedded graph server"."""
         base = settings or Settings()
         self.settings = base.model_copy(update=overrides) if overrides else base
+        self.notify = notify
         self._graph: Any = None
         self._components: dict[str, tuple[Any, Any]] = {}
+        from kgqa.qa.answer_cache import AnswerCache
+
+        self.answers = AnswerCache(self.settings.answer_cache_size, self.settings.answer_cache_ttl)
 
     @property
     def graph(self) -> Any:
@@ -35,7 +43,7 @@ class KGQA:
         if self._graph is None:
             from kgqa.graph.client import Graph
 
-            self._graph = Graph.connect(self.settings)
+            self._graph = Graph.connect(self.settings, notify=self.notify)
         return self._graph
 
     def build(self, paths: list[str | Path] | str | Path, **options: Any) -> Any:
@@ -46,23 +54,26 @@ class KGQA:
         items = [paths] if isinstance(paths, str | Path) else list(paths)
         report = run_build(self.graph, items, BuildOptions(**options), self.settings)
         invalidate_caches(self.graph)
+        self.answers.clear()
         return report
 
     def ask(self, question: str, *, entities: list[str] | None = None, llm: str | None = None, max_hops: int = 4):
         """Answer ``question`` from the graph; the result has ``answer``, ``answers``, ``cypher``, ``checks``..."""
+        from kgqa.llm.factory import task_spec
         from kgqa.qa.linking import given_entities
         from kgqa.qa.pipeline import AskOptions, ask
 
-        generator, synthesizer = self._components_for(llm)
-        linked = given_entities(entities, self.graph) if entities else None
-        return ask(
-            question,
-            self.graph,
-            linked,
-            generator=generator,
-            synthesizer=synthesizer,
-            options=AskOptions(max_hops=max_hops),
-        )
+        spec = task_spec("cypher", self.settings, llm)[0]
+        generator, synthesizer = self._components_for(spec)
+        graph = self.graph
+
+        def compute():
+            linked = given_entities(entities, graph) if entities else None
+            options = AskOptions(max_hops=max_hops)
+            return ask(question, graph, linked, generator=generator, synthesizer=synthesizer, options=options)
+
+        key = (tuple(entities or ()), spec, max_hops)
+        return self.answers.get_or_compute(question, key, graph, compute)
 
     def cypher(self, query: str, params: dict[str, Any] | None = None, *, limit: int = 100) -> list[dict[str, Any]]:
         """Run a read-only query after the same checks as `kgqa cypher run`; raises QueryRejected if refused."""
@@ -86,11 +97,9 @@ class KGQA:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _components_for(self, llm: str | None) -> tuple[Any, Any]:
-        from kgqa.llm.factory import task_spec
+    def _components_for(self, spec: str) -> tuple[Any, Any]:
         from kgqa.qa.generate import llm_components
 
-        spec, _ = task_spec("cypher", self.settings, llm)
         if spec not in self._components:
             self._components[spec] = llm_components(spec, self.settings)
         return self._components[spec]

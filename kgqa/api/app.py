@@ -24,6 +24,7 @@ from kgqa.api.jobs import JobManager
 from kgqa.api.routes_ask import allowed_llms
 from kgqa.api.security import GuardMiddleware, parse_keys
 from kgqa.config import Settings, get_settings
+from kgqa.qa.answer_cache import AnswerCache
 
 STATIC = Path(__file__).parent / "static"
 
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.graphs = holder
+    app.state.answers = AnswerCache(settings.answer_cache_size, settings.answer_cache_ttl)
     app.state.jobs = jobs
     app.state.api_keys = parse_keys(settings)
 

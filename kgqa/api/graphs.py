@@ -1,9 +1,11 @@
 """The API's graph connection: opened lazily, dropped as soon as it fails, reopened on the next request.
 
 A dead driver is never cached: any ``GraphUnavailable`` closes it, so the next request connects afresh
-(re-reading the embedded server's port, which changes when it restarts). The API does not start the
-embedded server by itself: ``kgqa serve`` starts it once at start-up; if someone stops it later, requests
-answer 503 until it runs again.
+(re-reading the embedded server's port, which changes when it restarts). When the embedded server is not
+running (it crashed, was killed, or stopped itself when idle) the API starts it again in the background —
+one attempt at a time, with a growing pause between failed ones — and answers 503 with Retry-After
+meanwhile, so ``kgqa serve`` recovers without a restart. An external graph (``KGQA_GRAPH_URI``) is only
+reconnected to, never started.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from kgqa.graph.schema import GraphSchema, introspect
 
 log = logging.getLogger("kgqa.api")
 T = TypeVar("T")
+RESTART_PAUSE = 2.0  # seconds before retrying a failed start; doubles up to MAX_RESTART_PAUSE
+MAX_RESTART_PAUSE = 60.0
 
 
 class GraphHolder:
@@ -34,18 +38,48 @@ class GraphHolder:
         self._graph: Graph | None = None
         self._lock = threading.Lock()
         self._schema: tuple[float, GraphSchema] | None = None
+        self._restart_lock = threading.Lock()
+        self._restarter: threading.Thread | None = None
+        self._next_restart = 0.0
+        self._restart_pause = RESTART_PAUSE
+        self.restarts = 0
 
     def _connect(self) -> Graph:
         if self.settings.embedded:
-            from kgqa.graph.embedded import EmbeddedServer
+            from kgqa.graph.embedded import server_for
 
-            status = EmbeddedServer(self.settings.home).status()
-            if not status.running:
+            server = server_for(self.settings)
+            if not server.status().running:
+                self._restart_in_background(server)
                 raise GraphUnavailable(
-                    f"the embedded graph server for {self.settings.home} is not running",
-                    "start it with `kgqa graph start`; the API reconnects by itself",
+                    f"the embedded graph server for {self.settings.home} is not running; the API is starting it",
+                    "retry in a few seconds; `kgqa graph status` and its log show progress",
                 )
         return Graph.connect(self.connect_settings)
+
+    def _restart_in_background(self, server: Any) -> None:
+        """Start the embedded server in a thread, unless a start is under way or the last one failed recently."""
+        with self._restart_lock:
+            busy = self._restarter is not None and self._restarter.is_alive()
+            if busy or time.monotonic() < self._next_restart:
+                return
+            self._restarter = threading.Thread(target=self._restart, args=(server,), name="kgqa-graph-restart")
+            self._restarter.daemon = True
+            self._restarter.start()
+
+    def _restart(self, server: Any) -> None:
+        try:
+            state = server.ensure_started()
+        except Exception:
+            with self._restart_lock:
+                self._next_restart = time.monotonic() + self._restart_pause
+                self._restart_pause = min(self._restart_pause * 2, MAX_RESTART_PAUSE)
+            log.exception("could not restart the embedded graph server; next try in %.0f s", self._restart_pause)
+            return
+        with self._restart_lock:
+            self._restart_pause = RESTART_PAUSE
+            self.restarts += 1
+        log.warning("the embedded graph server was not running: started it again (pid %s)", state.pid)
 
     def get(self) -> Graph:
         """The live connection, connecting first when there is none."""
@@ -76,7 +110,17 @@ class GraphHolder:
             return work(graph)
         except GraphUnavailable:
             self.drop(graph)
+            self._restart_if_down()
             raise
+
+    def _restart_if_down(self) -> None:
+        """After a lost connection: if the embedded server is gone, start bringing it back at once."""
+        if self.settings.embedded:
+            from kgqa.graph.embedded import server_for
+
+            server = server_for(self.settings)
+            if not server.status().running:
+                self._restart_in_background(server)
 
     def schema(self, refresh: bool = False) -> GraphSchema:
         """The graph's schema, cached for ``schema_ttl`` seconds (introspection counts every label)."""

@@ -72,14 +72,21 @@ def run_ask(request: Request, body: AskRequest) -> AskResult:
     from kgqa.qa.generate import llm_components
     from kgqa.qa.linking import given_entities
 
-    generator, synthesizer = llm_components(task_spec("cypher", settings, llm)[0], settings)
+    spec = task_spec("cypher", settings, llm)[0]
+    generator, synthesizer = llm_components(spec, settings)
     options = pipeline.AskOptions()
     if body.options.max_hops is not None:
         options.max_hops = body.options.max_hops
+    key = (tuple(body.options.entities or ()), spec, options.max_hops)
 
     def work(graph: Any) -> AskResult:
-        linked = given_entities(body.options.entities, graph) if body.options.entities else None
-        return pipeline.ask(body.question, graph, linked, generator=generator, synthesizer=synthesizer, options=options)
+        def compute() -> AskResult:
+            linked = given_entities(body.options.entities, graph) if body.options.entities else None
+            return pipeline.ask(
+                body.question, graph, linked, generator=generator, synthesizer=synthesizer, options=options
+            )
+
+        return request.app.state.answers.get_or_compute(body.question, key, graph, compute)
 
     result = request.app.state.graphs.run(work)
     if not result.browser_query:

@@ -72,25 +72,13 @@ def register(app: typer.Typer) -> None:
         no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the LLM response cache."),
     ) -> None:
         """Answer a question from the graph, with the Cypher, checks and evidence that back it."""
-        from kgqa.llm.factory import task_spec
-        from kgqa.qa.generate import llm_components
-        from kgqa.qa.linking import given_entities
-        from kgqa.qa.pipeline import AskOptions, ask
+        from kgqa.kg import KGQA
 
         settings = get_settings()
         if no_cache:
             settings = settings.model_copy(update={"llm_cache": False})
-        generator, synthesizer = llm_components(task_spec("cypher", settings, llm)[0], settings)
-        with open_graph() as graph:
-            linked = given_entities(entity, graph) if entity else None
-            res = ask(
-                question,
-                graph,
-                linked,
-                generator=generator,
-                synthesizer=synthesizer,
-                options=AskOptions(max_hops=max_hops),
-            )
+        with KGQA(settings, notify=lambda msg: err.print(f"[dim]{msg}[/]")) as kg:
+            res = kg.ask(question, entities=entity or None, llm=llm, max_hops=max_hops)
         emit(res, as_json, _render)
         if res.status == "error":
             sys.exit(2)  # typer.Exit codes are swallowed in standalone_mode=False
