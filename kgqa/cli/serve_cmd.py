@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from typing import Any
 
 import typer
 
@@ -50,6 +51,9 @@ def serve(
     host: str | None = typer.Option(None, "--host", help="Address to bind (default KGQA_API_HOST, 127.0.0.1)."),
     port: int | None = typer.Option(None, "--port", help="Port (default KGQA_API_PORT, 8000).", min=1, max=65535),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="Worker processes (each with its own answer cache and rate limits)."
+    ),
 ) -> None:
     """Serve the REST API (/docs) and the explorer page (/) over the configured graph."""
     import uvicorn
@@ -70,11 +74,12 @@ def serve(
             ensure_constraints(graph)
     except Exception as exc:
         err.print(f"[yellow]warning:[/] the graph is not reachable yet ({exc}); /readyz answers 503 until it is")
-    app = create_app(settings)
+    app: Any = create_app(settings) if workers == 1 else "kgqa.api.app:create_app"
     shown = f"[::1]:{port}" if host == "::1" else f"{host}:{port}"
     err.print(
         f"kgqa API on http://{shown}  (explorer: /, docs: /docs)  "
         + ("API keys required" if keys else "no API keys (loopback only)")
+        + (f", {workers} workers" if workers > 1 else "")
     )
     logging.getLogger("kgqa").setLevel(logging.INFO)
     uvicorn.run(
@@ -86,6 +91,8 @@ def serve(
         server_header=False,
         timeout_keep_alive=5,
         limit_max_requests=None,
+        workers=workers,
+        factory=workers > 1,  # workers import the app factory; it reads the same KGQA_* settings
     )
 
 

@@ -3,7 +3,7 @@
 Any write to the graph changes its version (``kgqa.graph.version``), so a cached answer never outlives the
 facts it was read from: at once for writes by this process, within a second for writes by another one
 whose node or relationship count differs, and within ``ttl`` seconds in every case. Only settled outcomes
-are kept (answered / no_answer / ambiguous), never errors, so a failure is retried on the next request.
+are kept (answered / no_answer / ambiguous / fallback), never errors, so a failure is retried on the next request.
 A hit returns a copy with a ``cache`` trace step, so callers can tell.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 from kgqa.graph.version import graph_version
 from kgqa.qa.model import AskResult, TraceStep
 
-CACHEABLE = {"answered", "no_answer", "ambiguous"}
+CACHEABLE = {"answered", "no_answer", "ambiguous", "fallback"}
 
 
 def normalise_question(question: str) -> str:
@@ -76,7 +76,6 @@ class AnswerCache:
 
 
 def _as_hit(result: AskResult, question: str, ms: float) -> AskResult:
-    copy = result.model_copy(deep=True)
-    copy.question = question
-    copy.trace = [TraceStep(stage="cache", ms=round(ms, 2), cached=True, detail="answer from the answer cache")]
-    return copy
+    # Shallow: the stored answer is never handed out itself, and callers only set top-level fields.
+    step = TraceStep(stage="cache", ms=round(ms, 2), cached=True, detail="answer from the answer cache")
+    return result.model_copy(update={"question": question, "trace": [step]})
