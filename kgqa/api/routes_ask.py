@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgqa.api.browser import browser_query_for
-from kgqa.api.errors import ApiError, not_available, responses
+from kgqa.api.errors import ApiError, responses
 from kgqa.api.security import require_key
 from kgqa.config import Settings
 from kgqa.qa.model import AskResult
@@ -47,14 +47,6 @@ def allowed_llms(settings: Settings) -> set[str]:
     return {s for s in specs if s}
 
 
-def _pipeline() -> Any:
-    try:
-        from kgqa.qa import pipeline
-    except ImportError as exc:
-        raise not_available("question answering", "kgqa.qa.pipeline") from exc
-    return pipeline
-
-
 def run_ask(request: Request, body: AskRequest) -> AskResult:
     """Answer like ``kgqa ask --json``: same pipeline, same LLM selection, same options."""
     settings: Settings = request.app.state.settings
@@ -67,8 +59,8 @@ def run_ask(request: Request, body: AskRequest) -> AskResult:
             f"options.llm {llm!r} is not one of the LLMs this server is configured with",
             "use one of: " + ", ".join(sorted(allowed_llms(settings))),
         )
-    pipeline = _pipeline()
     from kgqa.llm.factory import task_spec
+    from kgqa.qa import pipeline
     from kgqa.qa.generate import llm_components
     from kgqa.qa.linking import given_entities
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from kgqa.api.errors import ApiError, not_available, responses
+from kgqa.api.errors import ApiError, responses
 from kgqa.api.security import require_key
 from kgqa.config import Settings
 from kgqa.graph.client import QueryFailed
@@ -35,16 +35,6 @@ class CypherResponse(BaseModel):
     checks: list[Check]
 
 
-def _checks_module():
-    try:
-        from kgqa.qa import cypher_checks
-    except ImportError as exc:
-        raise not_available("checked Cypher", "kgqa.qa.cypher_checks") from exc
-    if not hasattr(cypher_checks, "run_checked"):
-        raise not_available("checked Cypher", "kgqa.qa.cypher_checks.run_checked")
-    return cypher_checks
-
-
 def _as_checks(outcome: Any) -> list[Check]:
     checks = getattr(outcome, "checks", None) or []
     out = []
@@ -69,7 +59,8 @@ def run_cypher(request: Request, body: CypherRequest) -> CypherResponse:
             "POST /v1/cypher is turned off on this server",
             "the operator can enable it with KGQA_API_CYPHER=true",
         )
-    checks_mod = _checks_module()
+    from kgqa.qa import cypher_checks as checks_mod
+
     cap = min(body.max_rows or settings.api_cypher_max_rows, settings.api_cypher_max_rows)
     holder = request.app.state.graphs
     schema = holder.schema()

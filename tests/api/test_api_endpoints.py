@@ -10,7 +10,7 @@ import pytest
 from kgqa.config import Settings
 from kgqa.graph.client import Graph
 from tests.api_seed import seed
-from tests.api_support import api_settings, assert_problem, module_available, serve_app
+from tests.api_support import api_settings, assert_problem, serve_app
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +153,6 @@ def test_oversized_bodies_are_413(client: httpx.Client, seeded: Graph) -> None:
     assert_problem(client.post("/v1/cypher", content=chunks(), headers={"content-type": "application/json"}), 413)
 
 
-@pytest.mark.skipif(not module_available("kgqa.qa.pipeline"), reason="kgqa.qa.pipeline is not in this build")
 def test_ask_returns_an_ask_result(client: httpx.Client, seeded: Graph) -> None:
     body = client.post("/v1/ask", json={"question": "Who works for Acme Corp?"}).json()
     for key in ("question", "answer", "answers", "cypher", "checks", "subgraph", "evidence", "status", "browser_query"):
@@ -163,13 +162,6 @@ def test_ask_returns_an_ask_result(client: httpx.Client, seeded: Graph) -> None:
     assert body["evidence"] and body["subgraph"]["nodes"]
 
 
-@pytest.mark.skipif(module_available("kgqa.qa.pipeline"), reason="kgqa.qa.pipeline is in this build")
-def test_ask_without_pipeline_is_503_not_available(client: httpx.Client, seeded: Graph) -> None:
-    body = assert_problem(client.post("/v1/ask", json={"question": "Who works for Acme Corp?"}), 503)
-    assert body["type"].endswith("not-available")
-
-
-@pytest.mark.skipif(not module_available("kgqa.qa.cypher_checks"), reason="kgqa.qa.cypher_checks not in this build")
 def test_cypher_checked_read_only(client: httpx.Client, seeded: Graph) -> None:
     ok = client.post(
         "/v1/cypher",
@@ -190,9 +182,3 @@ def test_cypher_can_be_disabled(settings: Settings, session_graph: Graph) -> Non
     with serve_app(api_settings(settings, api_cypher=False)) as url:
         r = httpx.post(url + "/v1/cypher", json={"cypher": "MATCH (n) RETURN count(n)"})
         assert assert_problem(r, 403)["hint"].startswith("the operator can enable it")
-
-
-@pytest.mark.skipif(module_available("kgqa.qa.cypher_checks"), reason="kgqa.qa.cypher_checks is in this build")
-def test_cypher_without_checks_is_503_not_available(client: httpx.Client, seeded: Graph) -> None:
-    body = assert_problem(client.post("/v1/cypher", json={"cypher": "MATCH (n) RETURN count(n) AS c"}), 503)
-    assert body["type"].endswith("not-available")
