@@ -81,6 +81,10 @@ class GraphHolder:
             self.restarts += 1
         log.warning("the embedded graph server was not running: started it again (pid %s)", state.pid)
 
+    def current(self) -> Graph | None:
+        """The live connection if there is one, without connecting (never blocks)."""
+        return self._graph
+
     def get(self) -> Graph:
         """The live connection, connecting first when there is none."""
         graph = self._graph

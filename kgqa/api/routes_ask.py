@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgqa.api.browser import browser_query_for
@@ -47,8 +48,8 @@ def allowed_llms(settings: Settings) -> set[str]:
     return {s for s in specs if s}
 
 
-def run_ask(request: Request, body: AskRequest) -> AskResult:
-    """Answer like ``kgqa ask --json``: same pipeline, same LLM selection, same options."""
+def _selection(request: Request, body: AskRequest) -> tuple[str, Any, tuple]:
+    """The LLM spec, the pipeline options and the answer-cache key of this request (422 on a foreign LLM)."""
     settings: Settings = request.app.state.settings
     llm = body.options.llm
     if llm is not None and llm not in allowed_llms(settings):
@@ -61,29 +62,45 @@ def run_ask(request: Request, body: AskRequest) -> AskResult:
         )
     from kgqa.llm.factory import task_spec
     from kgqa.qa import pipeline
-    from kgqa.qa.generate import llm_components
-    from kgqa.qa.linking import given_entities
 
     spec = task_spec("cypher", settings, llm)[0]
-    generator, synthesizer = llm_components(spec, settings)
     options = pipeline.AskOptions()
     if body.options.max_hops is not None:
         options.max_hops = body.options.max_hops
-    key = (tuple(body.options.entities or ()), spec, options.max_hops)
+    return spec, options, (tuple(body.options.entities or ()), spec, options.max_hops)
+
+
+def cached_answer(request: Request, body: AskRequest) -> AskResult | None:
+    """The answer from the cache when it is there and needs no graph read (safe on the event loop)."""
+    graph = request.app.state.graphs.current()
+    if graph is None:
+        return None
+    return request.app.state.answers.peek(body.question, _selection(request, body)[2], graph)
+
+
+def run_ask(request: Request, body: AskRequest) -> AskResult:
+    """Answer like ``kgqa ask --json``: same pipeline, same LLM selection, same options."""
+    from kgqa.qa import pipeline
+    from kgqa.qa.generate import llm_components
+    from kgqa.qa.linking import given_entities
+
+    settings: Settings = request.app.state.settings
+    spec, options, key = _selection(request, body)
 
     def work(graph: Any) -> AskResult:
         def compute() -> AskResult:
+            generator, synthesizer = llm_components(spec, settings)
             linked = given_entities(body.options.entities, graph) if body.options.entities else None
-            return pipeline.ask(
+            result = pipeline.ask(
                 body.question, graph, linked, generator=generator, synthesizer=synthesizer, options=options
             )
+            if not result.browser_query:
+                result.browser_query = browser_query_for(result.subgraph)
+            return result
 
         return request.app.state.answers.get_or_compute(body.question, key, graph, compute)
 
-    result = request.app.state.graphs.run(work)
-    if not result.browser_query:
-        result.browser_query = browser_query_for(result.subgraph)
-    return result
+    return request.app.state.graphs.run(work)
 
 
 @router.post(
@@ -92,7 +109,9 @@ def run_ask(request: Request, body: AskRequest) -> AskResult:
     summary="Answer a question from the graph, with the Cypher, checks, subgraph and evidence",
     responses=responses(400, 401, 413, 422, 429, 503),
 )
-def ask(request: Request, body: AskRequest) -> Response:
+async def ask(request: Request, body: AskRequest) -> Response:
+    # A cached answer is served on the event loop; anything that reads the graph runs in the thread pool.
     # The result is already a validated AskResult: serialise it with pydantic-core directly instead of
     # FastAPI's re-validation + jsonable_encoder (measured: the larger part of a cached answer's cost).
-    return Response(run_ask(request, body).model_dump_json(), media_type="application/json")
+    result = cached_answer(request, body) or await run_in_threadpool(run_ask, request, body)
+    return Response(result.model_dump_json(), media_type="application/json")

@@ -63,7 +63,7 @@ _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
 
 
-def require_key(
+async def require_key(
     request: Request,
     _bearer_cred: HTTPAuthorizationCredentials | None = Depends(_bearer),
     _header_key: str | None = Depends(_header),

@@ -34,6 +34,17 @@ def note_write(graph: Any) -> None:
         _fingerprints.pop(key, None)
 
 
+def fresh_version(graph: Any, max_age: float = 1.0) -> tuple[int, int, int] | None:
+    """The version when it is known without a read (fingerprint younger than ``max_age``), else ``None``."""
+    key = _key(graph)
+    with _lock:
+        writes = _writes.get(key, 0)
+        cached = _fingerprints.get(key)
+    if cached is None or time.monotonic() - cached[0] >= max_age:
+        return None
+    return (writes, *cached[1])
+
+
 def graph_version(graph: Any, max_age: float = 1.0) -> tuple[int, int, int]:
     """(this process's writes, nodes, relationships): changes whenever a cache over ``graph`` is stale."""
     key = _key(graph)

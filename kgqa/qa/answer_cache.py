@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from kgqa.graph.version import graph_version
+from kgqa.graph.version import fresh_version, graph_version
 from kgqa.qa.model import AskResult, TraceStep
 
 CACHEABLE = {"answered", "no_answer", "ambiguous", "fallback"}
@@ -39,6 +39,20 @@ class AnswerCache:
         self._items: OrderedDict[Hashable, tuple[float, AskResult]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def peek(self, question: str, options: Hashable, graph: Any) -> AskResult | None:
+        """The cached answer when it is known without touching the graph (for an event loop), else ``None``.
+
+        A ``None`` is not counted as a miss: the caller goes on to ``get_or_compute``.
+        """
+        if self.size <= 0:
+            return None
+        started = time.perf_counter()
+        version = fresh_version(graph)
+        if version is None:
+            return None
+        hit = self._lookup(_key(question, options, graph, version), count=False)
+        return None if hit is None else _as_hit(hit, question, (time.perf_counter() - started) * 1000)
+
     def get_or_compute(
         self, question: str, options: Hashable, graph: Any, compute: Callable[[], AskResult]
     ) -> AskResult:
@@ -46,18 +60,11 @@ class AnswerCache:
         if self.size <= 0:
             return compute()
         started = time.perf_counter()
-        key = (normalise_question(question), options, graph.uri, graph.database, graph_version(graph))
+        key = _key(question, options, graph, graph_version(graph))
         now = time.monotonic()
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None and now - hit[0] < self.ttl:
-                self._items.move_to_end(key)
-                self.hits += 1
-            else:
-                hit = None
-                self.misses += 1
+        hit = self._lookup(key)
         if hit is not None:
-            return _as_hit(hit[1], question, (time.perf_counter() - started) * 1000)
+            return _as_hit(hit, question, (time.perf_counter() - started) * 1000)
         result = compute()
         if result.status in CACHEABLE:
             with self._lock:
@@ -66,6 +73,18 @@ class AnswerCache:
                     self._items.popitem(last=False)
         return result
 
+    def _lookup(self, key: Hashable, count: bool = True) -> AskResult | None:
+        """The live entry for ``key`` (moved to the LRU end), counting a hit or a miss."""
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is not None and time.monotonic() - entry[0] < self.ttl:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return entry[1]
+            if count:
+                self.misses += 1
+            return None
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -73,6 +92,10 @@ class AnswerCache:
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {"size": len(self._items), "capacity": self.size, "hits": self.hits, "misses": self.misses}
+
+
+def _key(question: str, options: Hashable, graph: Any, version: tuple[int, int, int]) -> Hashable:
+    return (normalise_question(question), options, graph.uri, graph.database, version)
 
 
 def _as_hit(result: AskResult, question: str, ms: float) -> AskResult:

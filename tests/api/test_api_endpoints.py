@@ -162,6 +162,26 @@ def test_ask_returns_an_ask_result(client: httpx.Client, seeded: Graph) -> None:
     assert body["evidence"] and body["subgraph"]["nodes"]
 
 
+def test_repeated_ask_is_served_from_the_cache_until_a_write(client: httpx.Client, seeded: Graph) -> None:
+    question = {"question": "Who works for Acme Corp?"}
+    first = client.post("/v1/ask", json=question).json()
+    assert "cache" not in [step["stage"] for step in first["trace"]]
+    again = client.post("/v1/ask", json={"question": "who works for ACME corp"}).json()
+    assert [step["stage"] for step in again["trace"]] == ["cache"]
+    assert again["question"] == "who works for ACME corp"
+    for key in ("answer", "answers", "cypher", "evidence", "status", "browser_query"):
+        assert again[key] == first[key], key
+    graph = seeded
+    graph.write(
+        "MATCH (o:Entity {name: 'Acme Corp'}) "
+        "MERGE (p:Entity:Person {id: 'person:grace-hopper'}) SET p.name = 'Grace Hopper' "
+        "MERGE (p)-[:WORKS_FOR]->(o)"
+    )
+    fresh = client.post("/v1/ask", json=question).json()
+    assert "cache" not in [step["stage"] for step in fresh["trace"]]
+    assert "Grace Hopper" in [a["name"] for a in fresh["answers"]]
+
+
 def test_cypher_checked_read_only(client: httpx.Client, seeded: Graph) -> None:
     ok = client.post(
         "/v1/cypher",
