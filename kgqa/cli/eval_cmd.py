@@ -157,6 +157,9 @@ def eval_metaqa(
     per_template: int = typer.Option(3, "--per-template", min=1, max=50, help="Dev questions mined per template."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Re-import the KB and re-mine the bank."),
     failures: int = typer.Option(10, "--failures", min=0, help="Failures listed per hop."),
+    link: bool = typer.Option(
+        False, "--link", help="Do not hand in the topic entity: kgqa links it from the question itself."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """MetaQA: Hits@1 and answer-set P/R/F1 per hop through the ask pipeline (bank mined from dev)."""
@@ -188,6 +191,7 @@ def eval_metaqa(
             per_template=per_template,
             rebuild=rebuild,
             failures=failures,
+            link=link,
             on_progress=update,
         )
     emit(report, as_json, _render_metaqa)
@@ -206,7 +210,9 @@ def _render_metaqa(report: dict) -> None:
         "checks passed",
         "p50 ms",
         "p95 ms",
-        title=f"MetaQA {report['split']} ({report['mode']}, limit {report['limit']}, seed {report['seed']})",
+        *(["topic linked"] if report.get("topic_entity") == "linked by kgqa" else []),
+        title=f"MetaQA {report['split']} ({report['mode']}, topic entity {report.get('topic_entity', 'given')}, "
+        f"limit {report['limit']}, seed {report['seed']})",
     )
     for hop, m in report["per_hop"].items():
         table.add_row(
@@ -221,6 +227,7 @@ def _render_metaqa(report: dict) -> None:
             str(m["checks_passed"]),
             str(m["latency_ms"]["p50"]),
             str(m["latency_ms"]["p95"]),
+            *([str(m["topic_linked"])] if "topic_linked" in m else []),
         )
     out.print(table)
     kb, bank = report["kb"], report["bank"]

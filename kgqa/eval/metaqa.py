@@ -184,6 +184,7 @@ class Answered:
     source: str | None
     ms: float
     stages: dict[str, float] = field(default_factory=dict)
+    linked: list[str] = field(default_factory=list)  # entity ids the pipeline linked (own linking, --link)
 
 
 def _pipeline_available() -> bool:
@@ -195,7 +196,10 @@ def _pipeline_available() -> bool:
         return False
 
 
-def answer_with_pipeline(question: str, graph: Graph, linked: list[Any], bank: ExampleBank, hop: int) -> Answered:
+def answer_with_pipeline(
+    question: str, graph: Graph, linked: list[Any] | None, bank: ExampleBank, hop: int
+) -> Answered:
+    """One question through ``kgqa ask``; ``linked=None`` lets the pipeline link the entities itself."""
     from kgqa.qa.pipeline import ask
 
     start = time.perf_counter()
@@ -209,7 +213,16 @@ def answer_with_pipeline(question: str, graph: Graph, linked: list[Any], bank: E
     stages: dict[str, float] = defaultdict(float)
     for step in result.trace:
         stages[step.stage] += step.ms
-    return Answered([a.name for a in result.answers], result.cypher, result.status, passed, source, ms, dict(stages))
+    return Answered(
+        [a.name for a in result.answers],
+        result.cypher,
+        result.status,
+        passed,
+        source,
+        ms,
+        dict(stages),
+        [e.id for e in result.linked_entities],
+    )
 
 
 def answer_with_examples(
@@ -317,9 +330,13 @@ def evaluate(
     per_template: int = 3,
     rebuild: bool = False,
     failures: int = 10,
+    link: bool = False,
     on_progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Load the KB, mine the bank from dev, answer the selected test questions, report per hop."""
+    """Load the KB, mine the bank from dev, answer the selected test questions, report per hop.
+
+    ``link``: the topic entity is not handed in; kgqa links it from the question (brackets removed).
+    """
     hops = hops or list(HOPS)
     if any(h not in HOPS for h in hops):
         raise InputError(f"hops must be among 1, 2, 3 (got {hops})", "e.g. --hops 1,2,3")
@@ -335,7 +352,9 @@ def evaluate(
         mode = "pipeline" if _pipeline_available() else "examples"
     if mode == "pipeline" and not _pipeline_available():
         raise InputError("the ask pipeline (kgqa.qa.pipeline) is not available", "use --mode examples")
-    run = _Run(graph, bank, mode, ExampleGenerator(bank, k=3), _checker(graph) if mode == "examples" else None)
+    if link and mode != "pipeline":
+        raise InputError("--link measures the ask pipeline's own linking", "use --mode pipeline (or auto)")
+    run = _Run(graph, bank, mode, ExampleGenerator(bank, k=3), _checker(graph) if mode == "examples" else None, link)
 
     selections = {hop: select_questions(data, split, hop, limit, seed) for hop in hops}
     names = {i.entity for items, _ in selections.values() for i in items}
@@ -353,7 +372,7 @@ def evaluate(
             rows.append(run.answer(item, hop))
             if on_progress:
                 on_progress(f"{hop}-hop {split}", n, len(items))
-        per_hop[str(hop)] = _summarise(rows, total, failures)
+        per_hop[str(hop)] = _summarise(rows, total, failures, link)
     overall_rows = sum(v["questions"] for v in per_hop.values())
     return {
         "dataset": "MetaQA (vanilla)",
@@ -363,6 +382,7 @@ def evaluate(
         "limit": limit,
         "seed": seed,
         "mode": mode,
+        "topic_entity": "linked by kgqa" if link else "given",
         "kb": kb_info,
         "bank": {k: v for k, v in bank_info.items() if k != "key"} | {"examples": len(bank)},
         "per_hop": per_hop,
@@ -382,6 +402,7 @@ class _Run:
     mode: str
     generator: ExampleGenerator
     checker: Callable | None
+    link: bool = False
     ids: dict[str, list[str]] = field(default_factory=dict)
     adjacency: Adjacency | None = None
 
@@ -396,7 +417,9 @@ class _Run:
             reach |= self.adjacency.within(tid, hop)
         answerable = bool(topic_ids) and all(any(i in reach for i in self.ids.get(a, [])) for a in gold)
         question = item.question.replace("[", "").replace("]", "")
-        if not topic_ids:
+        if self.link:
+            got = answer_with_pipeline(question, self.graph, None, self.bank, hop)
+        elif not topic_ids:
             got = Answered([], None, "no_answer", False, None, 0.0)
         else:
             linked = [LinkedEntity(mention=item.entity, id=topic_ids[0], name=item.entity, method="given", score=1.0)]
@@ -405,14 +428,15 @@ class _Run:
             else:
                 got = answer_with_examples(question, self.graph, linked, self.generator, self.checker)
         s = score(got.answers, item.answers, item.entity, hop > 1)
-        return {"item": item, "got": got, "answerable": answerable, **s}
+        topic_linked = bool(set(topic_ids) & set(got.linked)) if self.link else None
+        return {"item": item, "got": got, "answerable": answerable, "topic_linked": topic_linked, **s}
 
 
 def _pct(value: float, n: int) -> float | None:
     return round(100 * value / n, 2) if n else None
 
 
-def _summarise(rows: list[dict[str, Any]], total: int, failures: int) -> dict[str, Any]:
+def _summarise(rows: list[dict[str, Any]], total: int, failures: int, link: bool = False) -> dict[str, Any]:
     n = len(rows)
     answerable = [r for r in rows if r["answerable"]]
     latencies = [r["got"].ms for r in rows if r["got"].ms > 0]
@@ -421,6 +445,7 @@ def _summarise(rows: list[dict[str, Any]], total: int, failures: int) -> dict[st
         for stage, ms in r["got"].stages.items():
             stage_ms[stage].append(ms)
     wrong = [r for r in rows if not r["hit"]]
+    linking = {"topic_linked": _pct(sum(bool(r["topic_linked"]) for r in rows), n)} if link else {}
     return {
         "questions": n,
         "split_size": total,
@@ -431,6 +456,7 @@ def _summarise(rows: list[dict[str, Any]], total: int, failures: int) -> dict[st
         "recall": _pct(sum(r["recall"] for r in rows), n),
         "f1": _pct(sum(r["f1"] for r in rows), n),
         "f1_answerable": _pct(sum(r["f1"] for r in answerable), len(answerable)),
+        **linking,
         "checks_passed": sum(1 for r in rows if r["got"].checks_passed),
         "answered": sum(1 for r in rows if r["got"].answers),
         "status": dict(Counter(r["got"].status for r in rows)),
@@ -450,6 +476,7 @@ def _summarise(rows: list[dict[str, Any]], total: int, failures: int) -> dict[st
                 "status": r["got"].status,
                 "answerable": r["answerable"],
                 "cypher": r["got"].cypher,
+                **({"linked": r["got"].linked[:3]} if link else {}),
             }
             for r in wrong[:failures]
         ],

@@ -72,6 +72,16 @@ def test_eval_metaqa_end_to_end_on_the_sample(graph: Graph, graph_env: dict, set
     second = json.loads(again.stdout)
     assert second["kb"]["loaded"] is False and second["bank"]["mined"] is False
     assert list(second["per_hop"]) == ["1"] and second["per_hop"]["1"]["questions"] == 2
+    # --link: no topic entity handed in; the pipeline links it from the question and the report says how often
+    linked = kgqa([*_args(settings), "--mode", "pipeline", "--link", "--hops", "1,2"], graph_env)
+    assert linked.returncode == 0, linked.stderr
+    third = json.loads(linked.stdout)
+    assert third["topic_entity"] == "linked by kgqa"
+    for hop, m in third["per_hop"].items():
+        assert m["questions"] == 5 and 0 <= m["topic_linked"] <= 100, hop
+        assert m["topic_linked"] >= 80, (hop, m)
+    refused = kgqa([*_args(settings), "--mode", "examples", "--link"], graph_env)
+    assert refused.returncode == 2 and "--mode pipeline" in refused.stderr
 
 
 def test_eval_metaqa_bad_input(graph_env: dict, tmp_path: Path, settings: Settings) -> None:
