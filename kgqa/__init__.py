@@ -7,8 +7,10 @@ print(kg.ask("Who founded Calder Logistics?").answer)
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
+STARTED = time.perf_counter()  # when kgqa was first imported: the origin of the wall time `kgqa ask` prints
 __version__ = "0.1.0"
 __all__ = ["KGQA", "__version__"]
 

