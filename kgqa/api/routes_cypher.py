@@ -67,7 +67,7 @@ def run_cypher(request: Request, body: CypherRequest) -> CypherResponse:
 
     def work(graph: Any) -> tuple[Any, Any]:
         return checks_mod.run_checked(
-            graph, body.cypher, body.params, schema, limit=cap + 1, max_rows=cap, timeout=settings.graph_query_timeout
+            graph, body.cypher, body.params, schema, limit=cap + 1, max_rows=cap, timeout=settings.query_timeout
         )
 
     try:
