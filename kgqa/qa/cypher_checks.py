@@ -172,9 +172,14 @@ def _cost(outcome: CheckOutcome, graph: Graph | None, stats: GraphStats | None, 
         stats = graph_stats(graph)
     if budget is None:
         budget = (graph.settings if graph is not None else get_settings()).query_cost_budget
-    if parsed is None:
-        parsed = parse(canonicalize(outcome.cypher, outcome.params))
-    check = check_cost(parsed, stats, budget, outcome.params, plan).check
+    if stats is None:
+        check = _c("cost", "skipped", "no graph statistics (no graph connection)")
+    else:
+        try:
+            parsed = parsed or parse(canonicalize(outcome.cypher, outcome.params))
+            check = check_cost(parsed, stats, budget, outcome.params, plan).check
+        except CypherSyntaxError as exc:  # cannot happen for a query that passed parse; refusing is safe
+            check = _c("cost", "failed", f"could not estimate the cost: {exc}")
     checks = sorted([*outcome.checks, check], key=lambda c: CHECK_NAMES.index(c.name))
     ok = outcome.ok and check.status != "failed"
     return CheckOutcome(ok, outcome.cypher, outcome.params, checks, parsed=parsed)
