@@ -6,21 +6,33 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """Every kgqa setting. Unset graph URI means: run the embedded graph server."""
 
-    model_config = SettingsConfigDict(env_prefix="KGQA_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="KGQA_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
 
     home: Path = Field(default=Path(".kgqa"), description="Where kgqa keeps its data.")
     graph_uri: str | None = Field(default=None, description="Bolt URI; unset = embedded server.")
     graph_user: str = Field(default="neo4j", description="Graph user (embedded server: root).")
     graph_password: SecretStr | None = Field(default=None, description="Graph password.")
     graph_database: str | None = Field(default=None, description="Database name; unset = server default.")
-    graph_query_timeout: float = Field(default=30.0, description="Seconds a read query may run.")
+    query_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        validation_alias=AliasChoices("KGQA_QUERY_TIMEOUT", "KGQA_GRAPH_QUERY_TIMEOUT"),
+        description="Seconds a read may run before the graph server stops it (old name: KGQA_GRAPH_QUERY_TIMEOUT).",
+    )
+    query_cost_budget: float = Field(
+        default=1_000_000,
+        gt=0,
+        description="Estimated rows (paths) a checked read may produce; costlier reads are refused with the reason.",
+    )
     graph_max_rows: int = Field(default=1000, description="Row cap for read queries.")
     answer_cache_size: int = Field(default=1024, description="Answers kept in the in-process LRU cache (0: off).")
     answer_cache_ttl: float = Field(default=300.0, description="Seconds a cached answer may be served.")
@@ -30,6 +42,12 @@ class Settings(BaseSettings):
     embedded_heap: str = Field(default="2g", description="Java heap for the embedded server.")
     embedded_idle_timeout: float = Field(
         default=900.0, description="Seconds without use before a server kgqa started stops itself (0: never)."
+    )
+    embedded_command_timeout: float = Field(
+        default=600.0,
+        ge=0,
+        description="Server-side ceiling in seconds on any one command of the embedded server, for work whose "
+        "client died before it could cancel it (0: none; read at server start).",
     )
 
     llm: str = Field(
@@ -66,6 +84,11 @@ class Settings(BaseSettings):
     api_max_upload_bytes: int = Field(default=20_000_000, description="Largest file upload (bytes).")
     api_body_timeout: float = Field(default=30.0, description="Seconds a client may take to send its body.")
     api_max_inflight: int = Field(default=32, description="Requests served at once before answering 503.")
+
+    @property
+    def graph_query_timeout(self) -> float:
+        """The read timeout under its old name (``query_timeout``)."""
+        return self.query_timeout
 
     @property
     def embedded(self) -> bool:

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from kgqa.errors import ConfigError, GraphUnavailable, InputError, KgqaError, QueryRejected
+from kgqa.graph.client import QueryTimedOut
 
 log = logging.getLogger("kgqa.api")
 
@@ -106,6 +107,7 @@ _HTTP: dict[int, tuple[str, str, str | None]] = {
     429: ("rate-limited", "Too many requests", "slow down and retry after the number of seconds in Retry-After"),
     500: ("internal", "Internal server error", "this is a bug: the server log has the details"),
     503: ("unavailable", "Service unavailable", "retry later"),
+    504: ("query-timeout", "Query timed out", "make the query cheaper (anchor it, lower its bounds) and retry"),
 }
 
 
@@ -124,6 +126,11 @@ def graph_unavailable_response(exc: GraphUnavailable, instance: str | None = Non
         instance=instance,
         headers={"Retry-After": "5"},
     )
+
+
+def query_timeout_response(exc: QueryTimedOut, instance: str | None = None) -> Response:
+    """504: the graph server stopped a read that ran past KGQA_QUERY_TIMEOUT (its work did stop)."""
+    return problem_response(504, "query-timeout", "Query timed out", exc.message, exc.hint, instance=instance)
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -212,6 +219,8 @@ def install(app: FastAPI) -> None:
             return problem_response(
                 400, "bad-input", "Unusable input", exc.message, exc.hint, instance=request.url.path
             )
+        if isinstance(exc, QueryTimedOut):
+            return query_timeout_response(exc, request.url.path)
         if isinstance(exc, QueryRejected):
             return problem_response(
                 422, "query-rejected", "Query rejected", exc.message, exc.hint, instance=request.url.path

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kgqa.api.errors import ApiError, responses
 from kgqa.api.security import require_key
 from kgqa.config import Settings
-from kgqa.graph.client import QueryFailed
+from kgqa.graph.client import QueryFailed, QueryTimedOut
 from kgqa.qa.model import Check
 
 router = APIRouter(prefix="/v1", tags=["graph"], dependencies=[Depends(require_key)])
@@ -47,7 +47,7 @@ def _as_checks(outcome: Any) -> list[Check]:
     "/cypher",
     response_model=CypherResponse,
     summary="Run checked, read-only Cypher (row-capped)",
-    responses=responses(400, 401, 403, 413, 422, 429, 503),
+    responses=responses(400, 401, 403, 413, 422, 429, 503, 504),
 )
 def run_cypher(request: Request, body: CypherRequest) -> CypherResponse:
     settings: Settings = request.app.state.settings
@@ -67,11 +67,13 @@ def run_cypher(request: Request, body: CypherRequest) -> CypherResponse:
 
     def work(graph: Any) -> tuple[Any, Any]:
         return checks_mod.run_checked(
-            graph, body.cypher, body.params, schema, limit=cap + 1, max_rows=cap, timeout=settings.graph_query_timeout
+            graph, body.cypher, body.params, schema, limit=cap + 1, max_rows=cap, timeout=settings.query_timeout
         )
 
     try:
         outcome, result = holder.run(work)
+    except QueryTimedOut:
+        raise  # 504 problem (kgqa.api.errors), not a syntax error
     except QueryFailed as exc:
         raise ApiError(
             400,

@@ -77,6 +77,8 @@ def run() -> None:
     debug = "--debug" in sys.argv
     try:
         code = app(standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C into this exit code by itself
+            err.print("interrupted")
         if isinstance(code, int) and code:
             sys.exit(code)
     except KgqaError as exc:

@@ -26,6 +26,7 @@ from neo4j.exceptions import (
 from kgqa.config import Settings, get_settings
 from kgqa.errors import GraphUnavailable, KgqaError
 from kgqa.graph import version
+from kgqa.graph.cancel import ReadGuard
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,26 @@ class QueryFailed(KgqaError):
     def __init__(self, message: str, code: str | None = None, hint: str | None = None) -> None:
         super().__init__(message, hint)
         self.code = code
+
+
+class QueryTimedOut(QueryFailed):
+    """A read ran past its timeout and the server stopped it."""
+
+    exit_code = 5
+
+    def __init__(self, seconds: float, code: str | None = None, hint: str | None = None) -> None:
+        super().__init__(
+            f"the query ran longer than {seconds:g}s and was stopped on the graph server",
+            code,
+            hint
+            or "anchor the pattern on a known entity (e.g. {id: $id}), lower the variable-length bound or add a "
+            "LIMIT; or raise KGQA_QUERY_TIMEOUT",
+        )
+        self.seconds = seconds
+
+
+# Server codes of a transaction stopped for taking too long (Neo4j's own timeout, ArcadeDB's command timeout).
+_TIMEOUT_CODES = ("TransactionTimedOut", "TransactionTimedOutClientConfiguration")
 
 
 @dataclass
@@ -162,26 +183,39 @@ class Graph:
     ) -> ReadResult:
         """Run a query in a read transaction with a timeout and a row cap.
 
+        The timeout really stops the server's work: Neo4j enforces the driver's transaction timeout itself;
+        on the embedded ArcadeDB server a ``ReadGuard`` terminates the transaction when the time is up or the
+        user presses Ctrl-C (``kgqa.graph.cancel``). Either way the caller gets ``QueryTimedOut``.
         The embedded server does not enforce read-only transactions: callers that run
         user-supplied Cypher must check it first (``kgqa.qa.cypher_checks``).
         """
         cap = self.settings.graph_max_rows if max_rows is None else max_rows
+        seconds = timeout or self.settings.query_timeout
+        guard = ReadGuard(self.driver, self.database, cypher, seconds) if self.flavor == "arcadedb" else None
 
-        @unit_of_work(timeout=timeout or self.settings.graph_query_timeout)
+        @unit_of_work(timeout=seconds)
         def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], bool, list[str]]:
-            result = tx.run(cypher, params or {})
-            rows: list[dict[str, Any]] = []
-            truncated = False
-            for record in result:
-                if len(rows) >= cap:
-                    truncated = True
-                    break
-                rows.append({k: plain(v) for k, v in record.items()})
-            keys = list(result.keys())
-            return rows, truncated, keys
+            if guard is not None:
+                guard.start(tx)
+            try:
+                return _collect(tx.run(cypher, params or {}), cap)
+            except KeyboardInterrupt:
+                if guard is not None:
+                    guard.cancel()  # before the session's cleanup, which would wait for the query to end
+                raise
+            finally:
+                if guard is not None:
+                    guard.stop()
 
         start = time.perf_counter()
-        rows, truncated, keys = self._session_call("read", work)
+        try:
+            rows, truncated, keys = self._session_call("read", work)
+        except QueryFailed as exc:
+            if guard is not None and guard.cancelled:  # the session's cleanup saw the termination: still Ctrl-C
+                raise KeyboardInterrupt from exc
+            if (guard is not None and guard.fired) or any(c in (exc.code or "") for c in _TIMEOUT_CODES):
+                raise QueryTimedOut(seconds, exc.code) from exc
+            raise
         return ReadResult(rows, truncated, (time.perf_counter() - start) * 1000, keys)
 
     def value(self, cypher: str, params: dict[str, Any] | None = None, default: Any = None) -> Any:
@@ -276,6 +310,18 @@ class Graph:
             raise QueryFailed(_describe(exc), exc.code) from exc
         except Neo4jError as exc:
             raise QueryFailed(_describe(exc), exc.code) from exc
+
+
+def _collect(result: Any, cap: int) -> tuple[list[dict[str, Any]], bool, list[str]]:
+    """Up to ``cap`` rows of a result as plain values; whether there were more; the column names."""
+    rows: list[dict[str, Any]] = []
+    truncated = False
+    for record in result:
+        if len(rows) >= cap:
+            truncated = True
+            break
+        rows.append({k: plain(v) for k, v in record.items()})
+    return rows, truncated, list(result.keys())
 
 
 def _describe(exc: Neo4jError) -> str:

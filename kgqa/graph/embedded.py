@@ -65,8 +65,16 @@ class ServerStatus:
 class EmbeddedServer:
     """Start, stop and inspect the embedded ArcadeDB server for one ``KGQA_HOME``."""
 
-    def __init__(self, home: Path, bolt_port: int | None = None, heap: str = "2g", idle_timeout: float = 900.0) -> None:
+    def __init__(
+        self,
+        home: Path,
+        bolt_port: int | None = None,
+        heap: str = "2g",
+        idle_timeout: float = 900.0,
+        command_timeout: float = 600.0,
+    ) -> None:
         self.home = Path(home).absolute()
+        self.command_timeout = command_timeout  # server-side ceiling per command (s); 0 = none
         self.fixed_bolt_port = bolt_port
         self.heap = heap
         self.dir = self.home / "graph"
@@ -191,6 +199,7 @@ class EmbeddedServer:
             "-Darcadedb.bolt.host=127.0.0.1",
             f"-Darcadedb.bolt.port={bolt_port}",
             f"-Darcadedb.server.defaultDatabases={DATABASE}[{USER}]",
+            *_command_timeout_args(self.command_timeout),
             "com.arcadedb.server.ArcadeDBServer",
         ]
         try:
@@ -260,8 +269,17 @@ def _runtime() -> tuple[Path, Path]:
 def server_for(settings) -> EmbeddedServer:
     """The embedded server configured by ``settings``."""
     return EmbeddedServer(
-        settings.home, settings.embedded_bolt_port, settings.embedded_heap, float(settings.embedded_idle_timeout)
+        settings.home,
+        settings.embedded_bolt_port,
+        settings.embedded_heap,
+        float(settings.embedded_idle_timeout),
+        float(settings.embedded_command_timeout),
     )
+
+
+def _command_timeout_args(seconds: float) -> list[str]:
+    """ArcadeDB's per-command ceiling: the Cypher engine over Bolt honours it (TransactionTimedOut)."""
+    return [f"-Darcadedb.command.timeout={round(seconds * 1000)}"] if seconds > 0 else []
 
 
 def _bolt_ready(port: int, password: str) -> bool:

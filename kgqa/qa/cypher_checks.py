@@ -10,7 +10,10 @@ They work on graphglot's tokens and AST (see ``kgqa.qa.checks``), never on regex
 5. ``bounds``     variable-length patterns have an upper bound ≤ ``max_hops`` (unbounded ones fixed)
 6. ``limit``      a LIMIT ≤ ``limit`` on the result (added or lowered)
 7. ``parameters`` literals compared with properties become parameters
-8. ``explain``    the server plans the query (``EXPLAIN``) without an error
+8. ``cost``       the estimated rows (from the AST, the graph's counts and the EXPLAIN plan) are within
+                  ``KGQA_QUERY_COST_BUDGET``: cartesian products, unanchored and wide expansions are refused
+9. ``explain``    the server plans the query (``EXPLAIN``) without an error (run before ``cost``, which reads
+                  its plan)
 
 The query that is finally run is the *fixed canonical text*: the original tokens without comments, with any fix
 applied by a precise span edit. It is re-parsed and re-checked before it is returned.
@@ -22,11 +25,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kgqa.config import get_settings
 from kgqa.errors import KgqaError
 from kgqa.qa.checks.rules import (
     READ_PROCEDURES,
     RuleResult,
     check_bounds,
+    check_cost,
     check_direction,
     check_limit,
     check_parameters,
@@ -39,12 +44,13 @@ from kgqa.qa.model import Check
 if TYPE_CHECKING:
     from kgqa.graph.client import Graph, ReadResult
     from kgqa.graph.schema import GraphSchema
+    from kgqa.graph.stats import GraphStats
 
 log = logging.getLogger(__name__)
 
 __all__ = ["READ_PROCEDURES", "CheckOutcome", "check_cypher", "run_checked"]
 
-CHECK_NAMES = ("parse", "read_only", "schema", "direction", "bounds", "limit", "parameters", "explain")
+CHECK_NAMES = ("parse", "read_only", "schema", "direction", "bounds", "limit", "parameters", "cost", "explain")
 
 
 @dataclass
@@ -53,6 +59,7 @@ class CheckOutcome:
     cypher: str  # the query to run: canonical text with every fix applied
     params: dict[str, Any]
     checks: list[Check] = field(default_factory=list)
+    parsed: Any = field(default=None, repr=False, compare=False)  # the parse of ``cypher`` (for the cost rule)
 
     @property
     def failed(self) -> list[Check]:
@@ -92,14 +99,19 @@ def check_cypher(
     allow_procedures: frozenset[str] = READ_PROCEDURES,
     graph: Graph | None = None,
     require_values: bool = True,
+    stats: GraphStats | None = None,
+    budget: float | None = None,
 ) -> CheckOutcome:
     """Check (and where safe, fix) one Cypher query; see the module docstring for the checks.
 
     ``require_values=False`` accepts ``$parameters`` without values (query templates, e.g. datasets).
+    The cost rule uses ``stats`` (read from ``graph`` when not given; skipped without either) and ``budget``
+    (default ``KGQA_QUERY_COST_BUDGET``).
     """
     params = dict(params or {})
     try:
-        return _check(cypher, params, schema, max_hops, limit, allow_procedures, graph, require_values)
+        outcome = _check(cypher, params, schema, max_hops, limit, allow_procedures, graph, require_values)
+        return _cost(outcome, graph, stats, budget) if outcome.ok else outcome
     except KgqaError:  # e.g. the graph server went away during EXPLAIN: say so, as everywhere else
         raise
     except Exception as exc:  # a bug in a check refuses the query (refusing is always safe) and is logged
@@ -134,20 +146,43 @@ def _check(
             detail = "; ".join(f"{c.name} {c.status}: {c.detail}" for c in leftover)
             checks = [c for c in first.checks if c.name != "explain"]
             checks.append(_c("explain", "failed", f"the fixed query did not re-pass the checks ({detail})"))
-            return CheckOutcome(False, outcome.cypher, outcome.params, checks)
+            return _refuse(outcome.cypher, outcome.params, checks)
+        outcome.parsed = again.parsed
     checks = list(outcome.checks)
     if graph is None:
         checks.append(_c("explain", "skipped", "no graph connection"))
-        return CheckOutcome(True, outcome.cypher, outcome.params, checks)
+        return CheckOutcome(True, outcome.cypher, outcome.params, checks, parsed=outcome.parsed)
     from kgqa.graph.client import QueryFailed
 
     try:
-        graph.explain(outcome.cypher, outcome.params)
+        plan = graph.explain(outcome.cypher, outcome.params)
     except QueryFailed as exc:
         checks.append(_c("explain", "failed", f"the server rejected the query: {exc.message}"))
         return CheckOutcome(False, outcome.cypher, outcome.params, checks)
     checks.append(_c("explain", "passed", "the server planned the query"))
-    return CheckOutcome(True, outcome.cypher, outcome.params, checks)
+    return CheckOutcome(True, outcome.cypher, outcome.params, checks, parsed=(outcome.parsed, plan))
+
+
+def _cost(outcome: CheckOutcome, graph: Graph | None, stats: GraphStats | None, budget: float | None) -> CheckOutcome:
+    """The cost rule, on the final query text, with the EXPLAIN plan when there was one."""
+    parsed, plan = outcome.parsed if isinstance(outcome.parsed, tuple) else (outcome.parsed, None)
+    if stats is None and graph is not None:
+        from kgqa.graph.stats import graph_stats
+
+        stats = graph_stats(graph)
+    if budget is None:
+        budget = (graph.settings if graph is not None else get_settings()).query_cost_budget
+    if stats is None:
+        check = _c("cost", "skipped", "no graph statistics (no graph connection)")
+    else:
+        try:
+            parsed = parsed or parse(canonicalize(outcome.cypher, outcome.params))
+            check = check_cost(parsed, stats, budget, outcome.params, plan).check
+        except CypherSyntaxError as exc:  # cannot happen for a query that passed parse; refusing is safe
+            check = _c("cost", "failed", f"could not estimate the cost: {exc}")
+    checks = sorted([*outcome.checks, check], key=lambda c: CHECK_NAMES.index(c.name))
+    ok = outcome.ok and check.status != "failed"
+    return CheckOutcome(ok, outcome.cypher, outcome.params, checks, parsed=parsed)
 
 
 def _static_checks(
@@ -214,7 +249,7 @@ def _static_checks(
             checks.append(_c("explain", "failed", f"could not apply the fixes together: {exc}"))
             return CheckOutcome(False, parsed.canonical, params, checks)
     ok = not any(c.status == "failed" for c in checks)
-    return CheckOutcome(ok, text, params, checks) if ok else _refuse(text, params, checks)
+    return CheckOutcome(ok, text, params, checks, parsed=parsed) if ok else _refuse(text, params, checks)
 
 
 def _where(text: str, offset: int) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from kgqa.errors import GraphUnavailable
 from kgqa.graph.client import Graph, QueryFailed, ReadResult
 from kgqa.graph.schema import GraphSchema
+from kgqa.graph.stats import graph_stats
 from kgqa.qa import linking
 from kgqa.qa.answer_text import (  # noqa: F401
     _describe_for,
@@ -420,7 +421,13 @@ def _answer_once(
             # queries come from a fixed grammar, and a server error still reaches the repair loop
             explain_on = None if cand.source == "parser" else graph
             outcome, cached = check_candidate(
-                cand.cypher, cand.params, schema, explain_on, max_hops=opts.max_hops, limit=opts.limit
+                cand.cypher,
+                cand.params,
+                schema,
+                explain_on,
+                max_hops=opts.max_hops,
+                limit=opts.limit,
+                stats=graph_stats(graph),
             )
             res.trace.append(TraceStep(stage="check", ms=_ms(t1), detail=tag, cached=cached))
             failed = [c for c in outcome.checks if c.status == "failed"]

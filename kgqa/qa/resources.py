@@ -86,23 +86,32 @@ def _schema_key(schema: GraphSchema) -> tuple:
 
 
 def check_candidate(
-    cypher: str, params: dict[str, Any], schema: GraphSchema, graph: Graph | None, *, max_hops: int, limit: int
+    cypher: str,
+    params: dict[str, Any],
+    schema: GraphSchema,
+    graph: Graph | None,
+    *,
+    max_hops: int,
+    limit: int,
+    stats: Any = None,
 ) -> tuple[_Outcome, bool]:
     """Run the shared Cypher checks (``kgqa.qa.cypher_checks``); returns (outcome, from cache).
 
     The static checks depend on the query text, the parameter names and types and the schema, not
     on the parameter values, so a passing outcome that changed no parameter is cached per process
     (the same question shape with another entity costs a dictionary lookup). Outcomes that needed
-    the server (EXPLAIN) are cached only for the same server.
+    the server (EXPLAIN) are cached only for the same server. ``stats`` (the graph's counts) feed the
+    cost rule even without EXPLAIN; list parameters' lengths are in the key, since they change the cost.
     """
     key = (
         cypher,
         # integer values (e.g. a $limit) change the outcome of the bounds/limit checks: keep them in the key
-        tuple(sorted((k, type(v).__name__, v if isinstance(v, int) else None) for k, v in params.items())),
+        tuple(sorted((k, type(v).__name__, _size_key(v)) for k, v in params.items())),
         _schema_key(schema),
         max_hops,
         limit,
         None if graph is None else (graph.uri, graph.database),
+        None if stats is None else (stats.nodes, stats.relationships),
     )
     with _lock:
         hit = _check_cache.get(key)
@@ -110,7 +119,7 @@ def check_candidate(
             _check_cache.move_to_end(key)
     if hit is not None:
         return _Outcome(hit.ok, hit.cypher, dict(params), list(hit.checks)), True
-    outcome = check_cypher(cypher, params, schema, max_hops=max_hops, limit=limit, graph=graph)
+    outcome = check_cypher(cypher, params, schema, max_hops=max_hops, limit=limit, graph=graph, stats=stats)
     checks = [c if isinstance(c, Check) else Check.model_validate(c, from_attributes=True) for c in outcome.checks]
     result = _Outcome(bool(outcome.ok), outcome.cypher, dict(outcome.params), checks)
     if result.ok and dict(outcome.params) == dict(params):
@@ -119,3 +128,10 @@ def check_candidate(
             while len(_check_cache) > CHECK_CACHE_SIZE:
                 _check_cache.popitem(last=False)
     return result, False
+
+
+def _size_key(value: Any) -> Any:
+    """What of a parameter's value the checks depend on: an integer itself, a list's length."""
+    if isinstance(value, int):
+        return value
+    return len(value) if isinstance(value, list | tuple) else None

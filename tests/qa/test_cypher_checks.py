@@ -347,4 +347,5 @@ def test_rule_table_runs_in_check_order() -> None:
         "bounds": "passed",
         "limit": "fixed",
         "parameters": "passed",
+        "cost": "skipped",
     }

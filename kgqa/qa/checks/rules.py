@@ -13,6 +13,7 @@ and ``explain``); each rule lives in a module of its own:
 4. ``bounds``     (``bounds.py``)     variable-length patterns have an upper bound ≤ ``max_hops``
 5. ``limit``      (``limit.py``)      a LIMIT ≤ ``limit`` on the result
 6. ``parameters`` (``parameters.py``) literals compared with properties become parameters
+7. ``cost``       (``cost.py``)       the estimated rows (AST + graph counts + EXPLAIN) stay within the budget
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kgqa.graph.schema import GraphSchema
+from kgqa.graph.stats import GraphStats
 from kgqa.qa.checks.bounds import check_bounds
+from kgqa.qa.checks.cost import check_cost
 from kgqa.qa.checks.direction import WILDCARD_LABELS, check_direction
 from kgqa.qa.checks.limit import check_limit, result_statements
 from kgqa.qa.checks.parameters import check_parameters
@@ -42,6 +45,7 @@ __all__ = [
     "RuleInputs",
     "RuleResult",
     "check_bounds",
+    "check_cost",
     "check_direction",
     "check_limit",
     "check_parameters",
@@ -63,6 +67,9 @@ class RuleInputs:
     params: dict[str, Any] = field(default_factory=dict)
     allow_procedures: frozenset[str] = READ_PROCEDURES
     require_values: bool = True
+    stats: GraphStats | None = None  # the graph's counts, for the cost rule
+    budget: float = 1_000_000
+    plan: dict[str, Any] | None = None  # the server's EXPLAIN plan, when it was asked
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,7 @@ class Rule:
     name: str
     run: Callable[[Parsed, RuleInputs], RuleResult]
     needs_schema: bool = False
+    needs_stats: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -83,5 +91,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "parameters",
         lambda parsed, given: check_parameters(parsed, given.params, require_values=given.require_values),
+    ),
+    Rule(
+        "cost",
+        lambda parsed, given: check_cost(parsed, given.stats, given.budget, given.params, given.plan),
+        needs_stats=True,
     ),
 )
