@@ -29,14 +29,11 @@ from kgqa.config import get_settings
 from kgqa.errors import KgqaError
 from kgqa.qa.checks.rules import (
     READ_PROCEDURES,
+    RULES,
+    RuleInputs,
     RuleResult,
-    check_bounds,
     check_cost,
-    check_direction,
-    check_limit,
-    check_parameters,
     check_read_only,
-    check_schema,
 )
 from kgqa.qa.checks.text import CypherSyntaxError, Edit, apply_edits, canonicalize, deny_word, parse
 from kgqa.qa.model import Check
@@ -101,8 +98,12 @@ def check_cypher(
     require_values: bool = True,
     stats: GraphStats | None = None,
     budget: float | None = None,
+    param_labels: dict[str, frozenset[str]] | None = None,
 ) -> CheckOutcome:
     """Check (and where safe, fix) one Cypher query; see the module docstring for the checks.
+
+    ``param_labels`` gives the labels of the node a parameter anchors (``{id: $e0}`` on a linked Person), so the
+    direction rule can judge an edge whose node pattern says only ``:Entity``.
 
     ``require_values=False`` accepts ``$parameters`` without values (query templates, e.g. datasets).
     The cost rule uses ``stats`` (read from ``graph`` when not given; skipped without either) and ``budget``
@@ -110,7 +111,9 @@ def check_cypher(
     """
     params = dict(params or {})
     try:
-        outcome = _check(cypher, params, schema, max_hops, limit, allow_procedures, graph, require_values)
+        outcome = _check(
+            cypher, params, schema, max_hops, limit, allow_procedures, graph, require_values, param_labels or {}
+        )
         return _cost(outcome, graph, stats, budget) if outcome.ok else outcome
     except KgqaError:  # e.g. the graph server went away during EXPLAIN: say so, as everywhere else
         raise
@@ -131,15 +134,16 @@ def _check(
     allow_procedures: frozenset[str],
     graph: Graph | None,
     require_values: bool = True,
+    param_labels: dict[str, frozenset[str]] | None = None,
 ) -> CheckOutcome:
-    first = _static_checks(cypher, params, schema, max_hops, limit, allow_procedures, require_values)
+    first = _static_checks(cypher, params, schema, max_hops, limit, allow_procedures, require_values, param_labels)
     if not first.ok:
         return first
     outcome = first
     if any(c.status == "fixed" for c in first.checks if c.name != "parse"):
         # the fixed query must re-parse and re-pass every check, with nothing left to fix
         again = _static_checks(
-            outcome.cypher, outcome.params, schema, max_hops, limit, allow_procedures, require_values
+            outcome.cypher, outcome.params, schema, max_hops, limit, allow_procedures, require_values, param_labels
         )
         leftover = [c for c in again.checks if c.status in ("failed", "fixed") and c.name != "parse"]
         if leftover:
@@ -193,6 +197,7 @@ def _static_checks(
     limit: int,
     allow_procedures: frozenset[str],
     require_values: bool = True,
+    param_labels: dict[str, frozenset[str]] | None = None,
 ) -> CheckOutcome:
     checks: list[Check] = []
     if not isinstance(cypher, str) or not cypher.strip():
@@ -225,16 +230,23 @@ def _static_checks(
     checks.append(ro.check)
     if ro.check.status == "failed":
         return _refuse(parsed.canonical, params, checks)
+    given = RuleInputs(
+        schema=schema,
+        max_hops=max_hops,
+        limit=limit,
+        params=params,
+        allow_procedures=allow_procedures,
+        require_values=require_values,
+        param_labels=param_labels or {},
+    )
     results: list[RuleResult] = []
-    if schema is not None:
-        results.append(check_schema(parsed, schema))
-        results.append(check_direction(parsed, schema))
-    else:
-        checks.append(_c("schema", "skipped", "no schema given"))
-        checks.append(_c("direction", "skipped", "no schema given"))
-    results.append(check_bounds(parsed, max_hops))
-    results.append(check_limit(parsed, limit, params))
-    results.append(check_parameters(parsed, params, require_values=require_values))
+    for rule in RULES:
+        if rule.name == "read_only" or rule.needs_stats:
+            continue  # read_only ran first (it can refuse at once); cost runs on the final text (``_cost``)
+        if rule.needs_schema and schema is None:
+            checks.append(_c(rule.name, "skipped", "no schema given"))
+            continue
+        results.append(rule.run(parsed, given))
     edits: list[Edit] = []
     for r in results:
         checks.append(r.check)

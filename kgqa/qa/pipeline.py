@@ -44,6 +44,7 @@ from kgqa.qa.resources import (  # noqa: F401
     default_examples,
     graph_schema,
     invalidate_caches,
+    param_labels,
 )
 from kgqa.qa.runs import AskOptions, _ms, _Outcome, _Run
 from kgqa.qa.subgraph import _node_type, _SubgraphBuilder, _walk  # noqa: F401
@@ -428,6 +429,7 @@ def _answer_once(
                 max_hops=opts.max_hops,
                 limit=opts.limit,
                 stats=graph_stats(graph),
+                param_labels=param_labels(cand.params, linked),
             )
             res.trace.append(TraceStep(stage="check", ms=_ms(t1), detail=tag, cached=cached))
             failed = [c for c in outcome.checks if c.status == "failed"]

@@ -85,6 +85,12 @@ def _schema_key(schema: GraphSchema) -> tuple:
     return (tuple(schema.labels), tuple(schema.relationship_types), tuple(schema.patterns))
 
 
+def param_labels(params: dict[str, Any], linked: list[Any]) -> dict[str, frozenset[str]]:
+    """The labels of the entity each parameter names (``$e0`` → the linked entity's type), for the checks."""
+    types = {e.id: e.type for e in linked if getattr(e, "type", None)}
+    return {k: frozenset({types[v]}) for k, v in params.items() if isinstance(v, str) and v in types}
+
+
 def check_candidate(
     cypher: str,
     params: dict[str, Any],
@@ -94,6 +100,7 @@ def check_candidate(
     max_hops: int,
     limit: int,
     stats: Any = None,
+    param_labels: dict[str, frozenset[str]] | None = None,
 ) -> tuple[_Outcome, bool]:
     """Run the shared Cypher checks (``kgqa.qa.cypher_checks``); returns (outcome, from cache).
 
@@ -112,6 +119,7 @@ def check_candidate(
         limit,
         None if graph is None else (graph.uri, graph.database),
         None if stats is None else (stats.nodes, stats.relationships),
+        tuple(sorted((param_labels or {}).items())),
     )
     with _lock:
         hit = _check_cache.get(key)
@@ -119,7 +127,9 @@ def check_candidate(
             _check_cache.move_to_end(key)
     if hit is not None:
         return _Outcome(hit.ok, hit.cypher, dict(params), list(hit.checks)), True
-    outcome = check_cypher(cypher, params, schema, max_hops=max_hops, limit=limit, graph=graph, stats=stats)
+    outcome = check_cypher(
+        cypher, params, schema, max_hops=max_hops, limit=limit, graph=graph, stats=stats, param_labels=param_labels
+    )
     checks = [c if isinstance(c, Check) else Check.model_validate(c, from_attributes=True) for c in outcome.checks]
     result = _Outcome(bool(outcome.ok), outcome.cypher, dict(outcome.params), checks)
     if result.ok and dict(outcome.params) == dict(params):

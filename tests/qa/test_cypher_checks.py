@@ -313,7 +313,9 @@ def test_internal_errors_refuse(monkeypatch) -> None:
     def boom(*_args, **_kwargs):
         raise AttributeError("unexpected AST shape")
 
-    monkeypatch.setattr(cc, "check_bounds", boom)
+    import kgqa.qa.checks.rules as rules
+
+    monkeypatch.setattr(rules, "check_bounds", boom)  # the rule table looks its functions up when it runs
     outcome = check_cypher("MATCH (p:Person) RETURN p.name LIMIT 5", {}, SCHEMA)
     assert not outcome.ok and cc.INTERNAL_ERROR in outcome.reason
 
@@ -349,3 +351,18 @@ def test_rule_table_runs_in_check_order() -> None:
         "parameters": "passed",
         "cost": "skipped",
     }
+
+
+def test_a_node_pinned_to_a_linked_entity_has_its_type_for_direction() -> None:
+    # an LLM wrote the edge backwards between two :Entity patterns; the $e0 parameter names a linked Person
+    query = "MATCH (s:Entity {id: $e0})<-[:WORKS_FOR]-(answer:Entity) RETURN answer.name LIMIT 5"
+    blind = check_cypher(query, {"e0": "person:ada"}, SCHEMA)
+    assert blind.ok and status(blind)["direction"] == "passed" and blind.cypher == query
+    typed = check_cypher(query, {"e0": "person:ada"}, SCHEMA, param_labels={"e0": frozenset({"Person"})})
+    assert typed.ok and status(typed)["direction"] == "fixed", typed.checks
+    assert typed.cypher.startswith("MATCH (s:Entity {id: $e0})-[:WORKS_FOR]->(answer:Entity)")
+    # the right way round is left alone, and a parameter that is not an id says nothing
+    right = "MATCH (s:Entity {id: $e0})-[:WORKS_FOR]->(answer:Entity) RETURN answer.name LIMIT 5"
+    assert check_cypher(right, {"e0": "person:ada"}, SCHEMA, param_labels={"e0": frozenset({"Person"})}).cypher == right
+    other = "MATCH (s:Entity {name: $e0})<-[:WORKS_FOR]-(answer:Entity) RETURN answer.name LIMIT 5"
+    assert check_cypher(other, {"e0": "Ada"}, SCHEMA, param_labels={"e0": frozenset({"Person"})}).cypher == other

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphglot import ast
+
 from kgqa.graph.schema import GraphSchema
 from kgqa.qa.checks.patterns import Bindings, edge_direction, element_names, element_var, path_triples
 from kgqa.qa.checks.rule import RuleResult, snippet, verdict
@@ -47,7 +49,31 @@ def _reverse(parsed: Parsed, edge: Any, direction: str) -> list[Edit] | None:
     return []
 
 
-def check_direction(parsed: Parsed, schema: GraphSchema) -> RuleResult:
+def _anchored_labels(node: Any, param_labels: dict[str, frozenset[str]]) -> set[str]:
+    """Labels of the entity an ``{id: $p}`` property map pins this node to, from ``param_labels``."""
+    if not param_labels or not isinstance(node, ast.NodePattern):
+        return set()
+    for pair in node.find_all(ast.PropertyKeyValuePair):
+        key = pair.find_first(ast.PropertyName)
+        ref = pair.find_first(ast.GeneralParameterReference)
+        if key is not None and ref is not None and _name(key) == "id":
+            return set(param_labels.get(_name(ref), ()))
+    return set()
+
+
+def _name(node: Any) -> str | None:
+    ident = node.find_first(ast.Identifier)
+    return ident.name if ident is not None else None
+
+
+def check_direction(
+    parsed: Parsed, schema: GraphSchema, param_labels: dict[str, frozenset[str]] | None = None
+) -> RuleResult:
+    """Every typed, directed edge between labelled nodes must match a schema pattern (or is turned round).
+
+    ``param_labels``: a node pinned by ``{id: $p}`` also carries the labels of the entity ``$p`` names.
+    """
+    param_labels = param_labels or {}
     bindings = Bindings.of(parsed.ast)
     pattern_labels = {p[0] for p in schema.patterns} | {p[2] for p in schema.patterns}
     by_type: dict[str, list[tuple[str, str]]] = {}
@@ -69,8 +95,8 @@ def check_direction(parsed: Parsed, schema: GraphSchema) -> RuleResult:
         if any(t not in by_type for t in types):
             continue  # unknown type: the schema check reports it
         # every typed entity also carries :Entity, so :Entity says nothing about which pattern applies
-        lab_l = (bindings.labels_of(left) & pattern_labels) - WILDCARD_LABELS
-        lab_r = (bindings.labels_of(right) & pattern_labels) - WILDCARD_LABELS
+        lab_l = ((bindings.labels_of(left) | _anchored_labels(left, param_labels)) & pattern_labels) - WILDCARD_LABELS
+        lab_r = ((bindings.labels_of(right) | _anchored_labels(right, param_labels)) & pattern_labels) - WILDCARD_LABELS
         if not lab_l and not lab_r:
             continue
         start, end = (lab_l, lab_r) if direction == "right" else (lab_r, lab_l)

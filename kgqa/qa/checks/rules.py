@@ -70,6 +70,7 @@ class RuleInputs:
     stats: GraphStats | None = None  # the graph's counts, for the cost rule
     budget: float = 1_000_000
     plan: dict[str, Any] | None = None  # the server's EXPLAIN plan, when it was asked
+    param_labels: dict[str, frozenset[str]] = field(default_factory=dict)  # labels of the node a $param anchors
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,11 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("read_only", lambda parsed, given: check_read_only(parsed, given.allow_procedures)),
     Rule("schema", lambda parsed, given: check_schema(parsed, given.schema), needs_schema=True),
-    Rule("direction", lambda parsed, given: check_direction(parsed, given.schema), needs_schema=True),
+    Rule(
+        "direction",
+        lambda parsed, given: check_direction(parsed, given.schema, given.param_labels),
+        needs_schema=True,
+    ),
     Rule("bounds", lambda parsed, given: check_bounds(parsed, given.max_hops)),
     Rule("limit", lambda parsed, given: check_limit(parsed, given.limit, given.params)),
     Rule(
