@@ -110,10 +110,14 @@ def _grounding_problems(text: str, res: AskResult, graph: Graph) -> list[str]:
         linking.normalise(e.mention) for e in res.linked_entities
     }
     toks = linking.normalise(re.sub(r"\[\d+\]", " ", text)).split()
+    # words the text writes in lower case are words ("and 12 more"), not names (a film called "More")
+    plain = {linking.normalise(w) for w in re.findall(r"[^\W\d_][\w'-]*", text) if w.islower()}
     for size in range(min(index.max_words, 6), 0, -1):
         for i in range(len(toks) - size + 1):
             key = " ".join(toks[i : i + size])
             if key in names_in or key in linking.STOP or len(key) < 4:
+                continue
+            if all(w in plain for w in toks[i : i + size]):
                 continue
             if any(key in n.split() or key in n for n in names_in):
                 continue

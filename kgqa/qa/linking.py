@@ -340,8 +340,24 @@ def link(question: str, graph: Graph, *, reserved: set[str] | None = None, use_s
         mentions.append(Mention(start, end, _linked(recs[0], surface, method, score, recs[1:]), recs))
     if not mentions and use_spacy:
         mentions.extend(_spacy_mentions(question, index, reserved))
+    mentions = _cased_names_only(mentions)
     mentions.sort(key=lambda m: m.start)
     return mentions
+
+
+def _cased_names_only(mentions: list[Mention]) -> list[Mention]:
+    """When the question capitalises a name it links, its all-lower-case spans are words, not names.
+
+    "what does Tony Martin star in" names Tony Martin; "star" also matches a film called Star, but a writer
+    who capitalises names would have written it so. All-lower-case questions keep every match.
+    """
+    if not any(_has_upper(m.entity.mention) for m in mentions):
+        return mentions
+    return [m for m in mentions if not m.entity.mention.islower()]
+
+
+def _has_upper(text: str) -> bool:
+    return any(ch.isupper() for ch in text)
 
 
 def _spacy_mentions(question: str, index: NameIndex, reserved: set[str]) -> list[Mention]:
