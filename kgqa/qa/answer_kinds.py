@@ -28,7 +28,8 @@ def _facts(data: SynthesisInput, limit: int = MAX_FACTS) -> tuple[list[str], lis
     index = {(e.fact or ""): k for k, e in reversed(list(enumerate(data.evidence)))}
     out: list[str] = []
     cited: list[int] = []
-    for rel in data.subgraph.relationships[:limit]:
+    rels = data.subgraph.relationships if data.kind == "summary" else _ordered(data.subgraph.relationships)
+    for rel in rels[:limit]:
         start, end = names.get(rel.start, rel.start), names.get(rel.end, rel.end)
         k = index.get(f"{start} -[{rel.type}]-> {end}")
         mark = f" [{k + 1}]" if k is not None else ""
@@ -38,8 +39,17 @@ def _facts(data: SynthesisInput, limit: int = MAX_FACTS) -> tuple[list[str], lis
     return out, cited
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def _ordered(rels: list) -> list:
+    """Facts along their chains: "Kellport is in Hallam", then "Hallam is in Norvania"."""
+    ends = {r.end for r in rels}
+    todo = list(rels)
+    out: list = []
+    while todo:
+        nxt = next((r for r in todo if out and r.start == out[-1].end), None)
+        nxt = nxt or next((r for r in todo if r.start not in ends), todo[0])
+        todo.remove(nxt)
+        out.append(nxt)
+    return out
 
 
 def _yes_no(data: SynthesisInput) -> tuple[str, list[int]]:

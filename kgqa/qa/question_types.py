@@ -93,6 +93,8 @@ GRAMMAR_WORDS |= {"about", "you", "know", "describe", "its", "his", "her", "thei
 
 def unknown_words(question: str, spans: list[tuple[int, int]], ontology: str | None = None) -> str:
     """Why the question could not be read: the words the ontology has no relation or type for, or ""."""
+    if re.search(r"[^\x00-\x7f’‘“”–—…]", question):
+        return "the question is not in English (kgqa reads English questions)"
     lex = lexicon(ontology)
     known = {stem(w) for w in lex.reserved_words()} | {stem(w) for w in GRAMMAR_WORDS}
     toks = [w for w in words(placeholder_question(question, spans)) if not w.startswith("@e")]

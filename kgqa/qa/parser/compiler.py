@@ -73,11 +73,13 @@ class Compiler:
     def hop(self, edge: Edge, owner: Var, anonymous: bool = False) -> str:
         """``edge`` written from its other end towards ``owner``, following transitive chains where asked."""
         rel, out = edge.rel, edge.out
-        if rel in self.lex.transitive and rel not in self.lex.symmetric:
+        place = edge.other if out else owner  # the containing end
+        # a chain only towards a named place or a country/region: "where is X" stays one hop
+        wide = place.const is not None or place.level in {"top", "middle"}
+        if rel in self.lex.transitive and rel not in self.lex.symmetric and wide:
             return self.arrow(rel, out, f"*1..{self.chain}")
         via = self.lex.through.get(rel)
-        place = edge.other if out else owner
-        if via in self.rel_types and (place.const is not None or place.level in {"top", "middle"}):
+        if via in self.rel_types and wide:
             self.counter += 1
             mid = "(:Entity)" if anonymous else f"(v{self.counter}:Entity)"
             chain = f"{_label(via)}*0..{self.chain}"

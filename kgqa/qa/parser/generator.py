@@ -124,7 +124,7 @@ class ParserGenerator:
         if kind in {"yes_no", "same"}:
             description = claim(parse, linked, self.ontology)
         else:
-            description = humanise(parse, linked, self.ontology, plural=kind == "count")
+            description = humanise(parse, linked, self.ontology, many=kind == "count")
         lex = lexicon(self.ontology)
         asked = ""
         if parse.answer.level and types and len(types) == 1:

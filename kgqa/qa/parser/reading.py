@@ -40,6 +40,27 @@ def statement(onto: Ontology, rel_name: str, subject: str, obj: str) -> str:
     return " ".join(w for w in (subject, _pretty(before), obj, after) if w)
 
 
+def singular(noun: str) -> str:
+    """ "companies" → "company", "people" → "person", "city" stays."""
+    last, _, rest = noun.rpartition(" ")
+    word = {v: k for k, v in PLURAL_TYPES.items()}.get(rest, rest)
+    if word == rest and rest.endswith("ies") and len(rest) > 4:
+        word = rest[:-3] + "y"
+    elif word == rest and rest.endswith("s") and not rest.endswith("ss") and len(rest) > 3:
+        word = rest[:-1]
+    return f"{last} {word}".strip()
+
+
+def plural(noun: str) -> str:
+    """ "company" → "companies", "person" → "people"; a plural stays."""
+    one = singular(noun)
+    if one != noun:
+        return noun
+    last, _, word = noun.rpartition(" ")
+    many = PLURAL_TYPES.get(word) or (word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s")
+    return f"{last} {many}".strip()
+
+
 def plural_verb(words: str) -> str:
     """ "is headquartered in" → "are headquartered in", "works for" → "work for"."""
     first, _, rest = words.partition(" ")
@@ -67,8 +88,8 @@ def negative_verb(words: str) -> str:
     return f"{aux} not {base} {rest}".strip()
 
 
-def humanise(parse: Parse, linked: list[LinkedEntity], ontology: str | None = None, *, plural: bool = False) -> str:
-    """A short reading of a parse for the answer text: "the CEO of Acme Corp" (``plural``: "organizations that")."""
+def humanise(parse: Parse, linked: list[LinkedEntity], ontology: str | None = None, *, many: bool = False) -> str:
+    """A short reading of a parse for the answer text: "the CEO of Acme Corp" (``many``: "organizations that")."""
     lex = lexicon(ontology)
     onto = lex.ontology
 
@@ -82,11 +103,11 @@ def humanise(parse: Parse, linked: list[LinkedEntity], ontology: str | None = No
                 nouns = rel.nouns if (e.out or rel.symmetric) else rel.inverse_nouns
                 nouns = [n for n in nouns if n not in GENDERED]
                 if nouns:
-                    head = _pretty(nouns[0]) + ("s" if many else "")
+                    head = plural(_pretty(nouns[0])) if many else _pretty(nouns[0])
                     return f"{'' if many else 'the '}{head} of {noun_phrase(e.other)}"
         types = var.types or types_of(var, linked, lex)
         noun = var.noun or (sorted(types)[0].lower() if types and len(types) == 1 else "")
-        head = (PLURAL_TYPES.get(noun, noun + "s") if many else f"the {noun}") if noun else "those" if many else "the one"
+        head = (plural(noun) if many else f"the {singular(noun)}") if noun else "those" if many else "the one"
         if not var.edges:
             return head
         return f"{head} that " + " and ".join(verb_phrase(e, many) for e in var.edges)
@@ -107,7 +128,7 @@ def humanise(parse: Parse, linked: list[LinkedEntity], ontology: str | None = No
         verb = negative_verb(before) if e.negated else before  # "that X was born in"
         return " ".join(w for w in (other, _pretty(verb), after) if w)
 
-    text = noun_phrase(parse.answer, plural)
+    text = noun_phrase(parse.answer, many)
     return text[:1].upper() + text[1:]
 
 
@@ -124,7 +145,7 @@ def claim(parse: Parse, linked: list[LinkedEntity], ontology: str | None = None)
         subjects = " and ".join(name(e.other) for e in parse.answer.edges)
         rel = onto.relation(parse.answer.edges[0].rel) if parse.answer.edges else None
         before = plural_verb(statement_parts(rel)[0]) if rel is not None else "share"
-        return f"{subjects} {_pretty(before)} the same {parse.answer.noun or 'one'}"
+        return f"{subjects} {_pretty(before)} the same {singular(parse.answer.noun) if parse.answer.noun else 'one'}"
     subject = linked[parse.subject].name if parse.subject is not None and parse.subject < len(linked) else "it"
     parts = [
         statement(onto, e.rel, subject, name(e.other)) if e.out else statement(onto, e.rel, name(e.other), subject)
