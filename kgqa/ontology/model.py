@@ -124,7 +124,9 @@ class Ontology(BaseModel):
         by_name = {r.name: r for r in self.relation_types}
         for rel in self.relation_types:
             if rel.through and not (rel.through in by_name and by_name[rel.through].transitive):
-                raise ValueError(f"relation {rel.name} goes through {rel.through!r}, which is not a transitive relation")
+                raise ValueError(
+                    f"relation {rel.name} goes through {rel.through!r}, which is not a transitive relation"
+                )
             for other in rel.implies:
                 if other not in rel_names:
                     raise ValueError(f"relation {rel.name} implies unknown relation {other!r}")

@@ -102,9 +102,7 @@ def _value_run(run: _Run, kind: str) -> _Run:
     """Yes/no and "same": rows say yes (the entities on the supporting paths), no rows say no (closed world)."""
     run.value = bool(run.result.rows)
     if kind == "yes_no" and run.value:
-        run.answers = [
-            AnswerItem(id=n.id, name=n.name, type=_node_type(n.labels)) for n in run.builder.nodes.values()
-        ]
+        run.answers = [AnswerItem(id=n.id, name=n.name, type=_node_type(n.labels)) for n in run.builder.nodes.values()]
     detail = "rows support the statement" if run.value else "no fact supports it: no (closed world over the graph)"
     run.checks.append(Check(name="yes_no", status="passed", detail=detail))
     return run

@@ -208,7 +208,9 @@ def _try_candidate(st: _Search, gen: CypherGenerator, cand: CypherCandidate, tag
     if run.ok:
         res.checks.append(Check(name="cypher", status="passed", detail=f"{tag}: {len(outcome.checks)} checks passed"))
         res.checks.extend(
-            Check(name=f"cypher.{c.name}", status="fixed", detail=c.detail) for c in outcome.checks if c.status == "fixed"
+            Check(name=f"cypher.{c.name}", status="fixed", detail=c.detail)
+            for c in outcome.checks
+            if c.status == "fixed"
         )
         res.checks.extend(run.checks)
         return run, ""

@@ -103,7 +103,9 @@ class QuestionParser(Grammar):
             bodies = [(edges, k) for edges, k in self.vp(j, 1)]
             bodies += [(v.edges, k) for v, k in self.np(j, 1) if v.const is None and v.edges]
             for sense in self.lex.bare_preps.get((self.word(j),), []):  # "is X in Y"
-                bodies += [([Edge(sense.rel, sense.forward, o)], k) for o, k in self.np(j + 1, 1) if o.const is not None]
+                bodies += [
+                    ([Edge(sense.rel, sense.forward, o)], k) for o, k in self.np(j + 1, 1) if o.const is not None
+                ]
             for edges, k in bodies:
                 if k == self.n and not any(e.negated for e in edges):
                     out.append(Parse(Var(edges=list(edges)), kind="yes_no", subject=subj.const))

@@ -57,7 +57,9 @@ def plural(noun: str) -> str:
     if one != noun:
         return noun
     last, _, word = noun.rpartition(" ")
-    many = PLURAL_TYPES.get(word) or (word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s")
+    many = PLURAL_TYPES.get(word) or (
+        word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+    )
     return f"{last} {many}".strip()
 
 
