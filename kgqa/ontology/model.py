@@ -21,6 +21,9 @@ DEFAULT_ONTOLOGY = Path(__file__).parent / "default.yaml"
 ENTITY_ROLES = ("person", "organization", "place", "work")
 # kinship a relation states (a child or sibling shares the family's surname; "the couple" is a married pair)
 FAMILY_KINDS = ("child", "sibling", "spouse")
+# where a kind of place ("country", "region", "city") sits in the chain of a transitive relation (LOCATED_IN):
+# top = in nothing, contains something; middle = in something and contains something; leaf = contains nothing
+LEVELS = ("top", "middle", "leaf")
 
 
 class EntityType(BaseModel):
@@ -33,6 +36,17 @@ class EntityType(BaseModel):
     nouns: list[str] = Field(default_factory=list)  # e.g. "company", "firm" for Organization
     role: str = ""  # one of ENTITY_ROLES, or "" for none
     name_words: list[str] = Field(default_factory=list)  # words inside a name that reveal the type: "Inc", "Lake"
+    # kinds of this type told apart by their place in the chain of ``level_relation``: {"country": "top"}
+    levels: dict[str, str] = Field(default_factory=dict)
+    level_relation: str = ""  # a transitive relation between entities of this type (LOCATED_IN)
+
+    @field_validator("levels")
+    @classmethod
+    def _known_levels(cls, value: dict[str, str]) -> dict[str, str]:
+        for noun, level in value.items():
+            if level not in LEVELS:
+                raise ValueError(f"level {level!r} of {noun!r} is not one of {', '.join(LEVELS)}")
+        return value
 
     @field_validator("role")
     @classmethod
@@ -57,6 +71,12 @@ class RelationType(BaseModel):
     inverse_nouns: list[str] = Field(default_factory=list)  # object-role nouns: "employer", "alma mater"
     implies: list[str] = Field(default_factory=list)  # relations a question may read into it: HQ in → located in
     family: str = ""  # one of FAMILY_KINDS when the relation is kinship, else ""
+    transitive: bool = False  # X r Y and Y r Z give X r Z (LOCATED_IN): questions follow bounded chains of it
+    through: str = ""  # a transitive relation that carries this one: born in Y, Y located in Z → born in Z
+    statement: str = ""  # the fact as a sentence, "X was born in Y" (X subject, Y object), for answer texts
+    # phrases that state the relation in text but say more than it ("capital of" → LOCATED_IN): the extractor
+    # reads them as phrases; a question using them asks what the relation cannot answer
+    narrower_phrases: list[str] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod
@@ -101,7 +121,12 @@ class Ontology(BaseModel):
         shared = sorted({r for r in roles if roles.count(r) > 1})
         if shared:
             raise ValueError(f"more than one entity type has the role {shared[0]!r}")
+        by_name = {r.name: r for r in self.relation_types}
         for rel in self.relation_types:
+            if rel.through and not (rel.through in by_name and by_name[rel.through].transitive):
+                raise ValueError(
+                    f"relation {rel.name} goes through {rel.through!r}, which is not a transitive relation"
+                )
             for other in rel.implies:
                 if other not in rel_names:
                     raise ValueError(f"relation {rel.name} implies unknown relation {other!r}")
@@ -110,6 +135,9 @@ class Ontology(BaseModel):
                     raise ValueError(
                         f"relation {rel.name} uses unknown entity type {t!r} (known: {', '.join(sorted(known))})"
                     )
+        for t in self.entity_types:
+            if t.levels and not (t.level_relation in by_name and by_name[t.level_relation].transitive):
+                raise ValueError(f"entity type {t.name} has levels but no transitive level_relation")
         return self
 
     def entity(self, name: str) -> EntityType | None:

@@ -47,9 +47,13 @@ def _finish(
         linked=linked,
         subgraph=res.subgraph,
         evidence=res.evidence,
-        answer_type="count" if counting else (run.candidate.answer_type_hint or None),
+        answer_type="count" if counting or run.candidate.kind == "count" else (run.candidate.answer_type_hint or None),
         count=run.count,
         description=_describe_for(run.candidate.description, linked),
+        kind=run.candidate.kind,
+        value=run.value,
+        capped=run.capped,
+        ontology=opts.ontology,
     )
     template = TemplateSynthesizer()
     synth = synthesizer or template
@@ -71,11 +75,12 @@ def _finish(
         problems = _grounding_problems(out.text, res, graph)
     if problems:
         res.checks.append(Check(name="grounding", status="failed", detail=", ".join(problems)))
-        res.answers, res.status = [], "no_answer"
+        res.answers, res.status, res.value = [], "no_answer", None
         res.answer = "The graph holds no answer I can ground in its facts."
         return res
     res.checks.append(Check(name="grounding", status="passed", detail="every named entity is in the answer subgraph"))
     res.answer = out.text
+    res.value = run.value if run.candidate.kind != "list" or counting else None
     res.status = "answered"
     return res
 
@@ -107,7 +112,7 @@ def _grounding_problems(text: str, res: AskResult, graph: Graph) -> list[str]:
     if index is None or not index.entities:
         return problems
     names_in = {linking.normalise(n.name) for n in res.subgraph.nodes} | {
-        linking.normalise(e.mention) for e in res.linked_entities
+        linking.normalise(t) for e in res.linked_entities for t in (e.mention, e.name)
     }
     toks = linking.normalise(re.sub(r"\[\d+\]", " ", text)).split()
     # words the text writes in lower case are words ("and 12 more"), not names (a film called "More")

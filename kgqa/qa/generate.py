@@ -48,6 +48,8 @@ class CypherCandidate:
     for how-many questions, or None when unknown; the pipeline checks answers against it.
     ``description``: a one-line human reading of the query ("CEO of Acme").
     ``trace``: steps the generator wants recorded (LLM calls: provider, model, prompt, tokens).
+    ``kind``: ``yes_no``/``same`` read rows as true and none as false (closed world), ``count`` counts them,
+    ``summary`` lists an entity's facts.
     """
 
     cypher: str
@@ -56,6 +58,8 @@ class CypherCandidate:
     answer_type_hint: str | None = None
     description: str = ""
     trace: list[TraceStep] = field(default_factory=list)
+    kind: str = "list"  # list, count, yes_no, same, summary: how the rows answer the question
+    asked: str = ""  # what the question asked for beyond a type: "country (top of the LOCATED_IN chain)"
 
 
 @runtime_checkable
@@ -133,15 +137,8 @@ def llm_components(spec: str | None, settings: Any) -> tuple[CypherGenerator | N
     answer_only = value.lower() in off and (getattr(settings, "llm_answer", None) or "").strip().lower() not in off
     if value.lower() in off and not answer_only:
         return None, None
-    try:
-        from kgqa.qa import llm_qa  # type: ignore[attr-defined]
-    except ImportError as exc:
-        from kgqa.errors import ConfigError
+    from kgqa.qa import llm_qa  # here, not at the top: llm_qa imports this module
 
-        raise ConfigError(
-            f"LLM-backed question answering ({value}) is not available in this build",
-            "use --llm offline (the default)",
-        ) from exc
     if answer_only:  # offline Cypher, LLM-written answers (KGQA_LLM_ANSWER alone)
         return None, llm_qa.make_synthesizer(value, settings)
     return llm_qa.make_generator(value, settings), llm_qa.make_synthesizer(value, settings)

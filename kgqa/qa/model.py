@@ -76,6 +76,8 @@ class AskResult(BaseModel):
 
     question: str
     answer: str
+    # true/false for yes/no questions, an integer for "how many", None otherwise
+    value: bool | int | None = None
     answers: list[AnswerItem] = Field(default_factory=list)
     cypher: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)

@@ -8,7 +8,7 @@ from kgqa.graph.schema import GraphSchema
 from kgqa.qa.model import (
     LinkedEntity,
 )
-from kgqa.qa.parser import lexicon, stem, words
+from kgqa.qa.parser import AUX, DET, FILLER, IMPERATIVE, PREPS, REL_WORDS, lexicon, placeholder_question, stem, words
 from kgqa.qa.runs import AskOptions
 
 TIME_TYPES = ("Date", "Time", "Year", "Event")
@@ -83,3 +83,27 @@ def _place(q: str, linked: list[LinkedEntity], schema: GraphSchema, opts: AskOpt
         if parse_question(q, span, linked, schema, ontology=opts.ontology, max_hops=opts.max_hops):
             return span
     return None
+
+
+# words of the grammar itself (question words, connectives), besides the ontology's phrases and nouns
+GRAMMAR_WORDS = AUX | DET | FILLER | IMPERATIVE | PREPS | REL_WORDS
+GRAMMAR_WORDS |= {"what", "where", "when", "how", "many", "much", "whose", "not", "and", "but", "or", "same", "me"}
+GRAMMAR_WORDS |= {"about", "you", "know", "describe", "its", "his", "her", "their", "'s", "there", "any"}
+
+
+def unknown_words(question: str, spans: list[tuple[int, int]], ontology: str | None = None) -> str:
+    """Why the question could not be read: the words the ontology has no relation or type for, or ""."""
+    if re.search(r"[^\x00-\x7f’‘“”–—…]", question):
+        return "the question is not in English (kgqa reads English questions)"
+    lex = lexicon(ontology)
+    known = {stem(w) for w in lex.reserved_words()} | {stem(w) for w in GRAMMAR_WORDS}
+    toks = [w for w in words(placeholder_question(question, spans)) if not w.startswith("@e")]
+    narrower = [(w, lex.narrower[(stem(w),)]) for w in toks if (stem(w),) in lex.narrower]
+    if narrower:
+        word, rel = narrower[0]
+        return f"“{word}” says more than {rel}, and the ontology has no relation or type for it"
+    unknown = [w for w in toks if stem(w) not in known and w not in GRAMMAR_WORDS and not w.isdigit()]
+    if not unknown:
+        return ""
+    shown = ", ".join(f"“{w}”" for w in dict.fromkeys(unknown[:5]))
+    return f"the ontology has no relation or type for {shown}"

@@ -12,7 +12,7 @@ from kgqa.graph.client import Graph
 from kgqa.graph.schema import GraphSchema, introspect
 from kgqa.qa import linking
 from kgqa.qa.cypher_checks import check_cypher
-from kgqa.qa.generate import CypherGenerator
+from kgqa.qa.examples import ExampleBank, default_bank_dir
 from kgqa.qa.model import (
     Check,
 )
@@ -59,26 +59,13 @@ def default_examples() -> Any:
     if "bank" in _bank_cache:
         return _bank_cache["bank"]
     bank = None
-    try:
-        from kgqa.qa import examples as ex_mod  # type: ignore[attr-defined]
-
-        if ex_mod.default_bank_dir().exists():
-            bank = ex_mod.ExampleBank.cached()
-    except Exception as exc:  # the bank is optional
-        log.debug("no example bank: %s", exc)
+    if default_bank_dir().exists():
+        try:
+            bank = ExampleBank.cached()
+        except (OSError, ValueError) as exc:  # an unreadable bank: answer without it
+            log.warning("example bank not loaded: %s", exc)
     _bank_cache["bank"] = bank
     return bank
-
-
-def _example_generator(bank: Any) -> CypherGenerator | None:
-    """``kgqa.qa.examples.ExampleGenerator`` over ``bank`` (exact templates first, then similar ones)."""
-    if bank is None:
-        return None
-    try:
-        from kgqa.qa.examples import ExampleGenerator  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return ExampleGenerator(bank)
 
 
 def _schema_key(schema: GraphSchema) -> tuple:

@@ -46,6 +46,8 @@ class _Run:
     ok: bool
     stage: str = ""  # failure stage for feedback
     details: list[str] = field(default_factory=list)
+    value: bool | int | None = None  # yes/no, or the count
+    capped: bool = False  # the rows reached the limit: a count is "at least"
 
 
 def _ms(start: float) -> float:

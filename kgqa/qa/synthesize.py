@@ -26,7 +26,11 @@ class SynthesisInput:
     evidence: list[Evidence]
     answer_type: str | None = None  # expected entity type, or "count"
     count: int | None = None  # for how-many questions
-    description: str = ""  # the query's human reading, e.g. "CEO of Acme"
+    description: str = ""  # the query's human reading, e.g. "CEO of Acme"; yes/no: the statement asked about
+    kind: str = "list"  # list, count, yes_no, same, summary
+    value: bool | int | None = None  # yes/no, or the count
+    capped: bool = False  # the count reached the row limit
+    ontology: str | None = None  # for fact sentences
 
 
 @dataclass
@@ -59,15 +63,14 @@ class TemplateSynthesizer:
     name = "template"
 
     def synthesize(self, data: SynthesisInput) -> Synthesis:
+        if data.kind in {"yes_no", "same", "summary"} or data.answer_type == "count":
+            from kgqa.qa.answer_kinds import kind_text  # here: answer_kinds imports this module
+
+            text, cited = kind_text(data)
+            return Synthesis(text, cited)
         cited = list(range(min(len(data.evidence), 5)))
         marks = "".join(f"[{i + 1}]" for i in cited)
         suffix = f" {marks}" if marks else ""
-        if data.answer_type == "count":
-            n = data.count if data.count is not None else len(data.answers)
-            what = f" ({data.description})" if data.description else ""
-            names = f": {_join([a.name for a in data.answers[:10]])}" if data.answers else ""
-            more = " …" if len(data.answers) > 10 else ""
-            return Synthesis(f"{n}{what}{names}{more}.{suffix}", cited)
         names = [a.name for a in data.answers]
         shown = _join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
         lead = f"{data.description}: " if data.description else ""

@@ -1,7 +1,9 @@
 """Parse → Cypher: parameterised, written from the linked entities towards the answer.
 
-Entity ids are ``$e0``, ``$e1``, ...; patterns have fixed lengths, symmetric relations are undirected,
-relations that imply the asked one (where the graph has them) are matched too, and there is a LIMIT.
+Entity ids are ``$e0``, ``$e1``, ...; patterns have fixed lengths except along transitive relations
+(``LOCATED_IN*1..4``, and ``*0..4`` after a relation carried ``through`` one when the place is named or is a
+country/region), symmetric relations are undirected, relations that imply the asked one (where the graph has
+them) are matched too, negated edges are ``NOT`` pattern predicates, and there is a LIMIT.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ def _label(name: str) -> str:
 class Compiler:
     """Variable names, node patterns and arrows for one parse."""
 
-    def __init__(self, schema: GraphSchema, lex: Lexicon) -> None:
+    def __init__(self, schema: GraphSchema, lex: Lexicon, chain: int = 4, subject: int | None = None) -> None:
         self.labels = set(schema.labels)
         self.rel_types = set(schema.relationship_types)
         self.lex = lex
+        self.chain = chain  # upper bound of a transitive chain
+        self.subject = subject  # yes/no: the linked entity the answer is
         self.names: dict[int, str] = {}
         self.bound: set[str] = set()
         self.counter = 0
@@ -49,28 +53,58 @@ class Compiler:
         self.bound.add(name)
         if var.const is not None:
             return f"({name}:Entity {{id: $e{var.const}}})"
+        if is_answer and self.subject is not None:
+            return f"({name}:Entity {{id: $e{self.subject}}})"
         labels = [t for t in sorted(var.types or []) if t in self.labels]
         if var.types and len(labels) == 1 and len(var.types) == 1:
             return f"({name}:Entity:{_label(labels[0])})"
         return f"({name}:Entity)"
 
-    def arrow(self, rel: str, out: bool) -> str:
+    def arrow(self, rel: str, out: bool, quant: str = "") -> str:
         """The relationship written from ``other`` towards the owner (leaf → root direction)."""
         # relations that imply this one answer too ("located in" ← HEADQUARTERED_IN), where the graph has them
         implied = [r for r in self.lex.ontology.implied_by(rel) if r in self.rel_types]
-        types = "|".join(_label(r) for r in [rel, *implied])
+        types = "|".join(_label(r) for r in [rel, *implied]) + quant
         if rel in self.lex.symmetric:
             return f"-[:{types}]-"
         # owner -[rel]-> other  ⇒ written other <-[rel]- owner
         return f"<-[:{types}]-" if out else f"-[:{types}]->"
 
+    def hop(self, edge: Edge, owner: Var, anonymous: bool = False) -> str:
+        """``edge`` written from its other end towards ``owner``, following transitive chains where asked."""
+        rel, out = edge.rel, edge.out
+        place = edge.other if out else owner  # the containing end
+        # a chain only towards a named place or a country/region: "where is X" stays one hop
+        wide = place.const is not None or place.level in {"top", "middle"}
+        if rel in self.lex.transitive and rel not in self.lex.symmetric and wide:
+            return self.arrow(rel, out, f"*1..{self.chain}")
+        via = self.lex.through.get(rel)
+        if via in self.rel_types and wide:
+            self.counter += 1
+            mid = "(:Entity)" if anonymous else f"(v{self.counter}:Entity)"
+            chain = f"{_label(via)}*0..{self.chain}"
+            if out:  # owner -[rel]-> (mid) -[via*]-> place: written place <-[via*]- mid <-[rel]- owner
+                return f"<-[:{chain}]-{mid}" + self.arrow(rel, out)
+            return self.arrow(rel, out) + f"{mid}-[:{chain}]->"
+        return self.arrow(rel, out)
 
-def compile_parse(parse: Parse, schema: GraphSchema, lex: Lexicon, limit: int = DEFAULT_LIMIT) -> str | None:
+
+SUMMARY_FACTS = 25
+
+
+def compile_parse(
+    parse: Parse, schema: GraphSchema, lex: Lexicon, limit: int = DEFAULT_LIMIT, chain: int = 4
+) -> str | None:
     """Cypher for a parse, or None when it has no linked entity to start from."""
+    if parse.kind == "summary" and parse.answer.const is not None:
+        return (
+            f"MATCH p = (answer:Entity {{id: $e{parse.answer.const}}})-[r]-(n:Entity)\n"
+            f"RETURN answer, p AS path\nORDER BY type(r), n.name LIMIT {min(limit, SUMMARY_FACTS)}"
+        )
     chains = list(leaf_paths(parse.answer, []))
     if not chains:
         return None
-    comp = Compiler(schema, lex)
+    comp = Compiler(schema, lex, max(1, min(chain, 4)), parse.subject if parse.kind == "yes_no" else None)
     comp.name(parse.answer, is_answer=True)
     patterns = [_chain_pattern(comp, parse, chain) for chain in chains]
     where = _where(comp, parse)
@@ -91,7 +125,7 @@ def _chain_pattern(comp: Compiler, parse: Parse, chain: list[tuple[Var, Edge]]) 
     for owner, edge in reversed(chain):
         owner_name = comp.name(owner, owner is parse.answer)
         already = owner_name in comp.bound
-        text += comp.arrow(edge.rel, edge.out) + comp.node(owner, owner is parse.answer)
+        text += comp.hop(edge, owner) + comp.node(owner, owner is parse.answer)
         if already:
             break
     return text
@@ -108,6 +142,31 @@ def _where(comp: Compiler, parse: Parse) -> list[str]:
         if labels:
             where.append("(" + " OR ".join(f"{name}:{_label(t)}" for t in labels) + ")")
     const_names = [n for vid, n in comp.names.items() if (v := find(parse.answer, vid)) and v.const is not None]
-    for c in const_names:
-        where.append(f"answer <> {c}")
+    if parse.kind != "yes_no":
+        where.extend(f"answer <> {c}" for c in const_names)
+    for var_id, name in list(comp.names.items()):
+        var = find(parse.answer, var_id)
+        if var is not None and var.const is None:
+            where.extend(_level(comp, var, name))
+            where.extend(_negated(comp, var, name))
     return where
+
+
+def _level(comp: Compiler, var: Var, name: str) -> list[str]:
+    """A country / region / city: where the variable sits in its type's transitive chain."""
+    types = sorted(var.types or [])
+    rel = comp.lex.level_rel.get(types[0]) if var.level and len(types) == 1 else None
+    if rel is None or rel not in comp.rel_types:
+        return []
+    up = f"({name})-[:{_label(rel)}]->(:Entity:{_label(types[0])})"
+    down = f"({name})<-[:{_label(rel)}]-(:Entity{':' + _label(types[0]) if var.level != 'top' else ''})"
+    return {"top": [f"NOT {up}", down], "middle": [up, down], "leaf": [f"NOT {down}"]}[var.level or ""]
+
+
+def _negated(comp: Compiler, var: Var, name: str) -> list[str]:
+    """``NOT (owner)-[rel]->(:Entity {id: $eK})`` for each negated edge of ``var`` (closed world)."""
+    out: list[str] = []
+    for e in var.edges:
+        if e.negated and e.other.const is not None:
+            out.append(f"NOT (:Entity {{id: $e{e.other.const}}}){comp.hop(e, var, anonymous=True)}({name})")
+    return out

@@ -13,7 +13,7 @@ from kgqa.qa.parser.compiler import compile_parse
 from kgqa.qa.parser.lexicon import FILLER, lexicon, words
 from kgqa.qa.parser.question import QuestionParser
 from kgqa.qa.parser.rank import answer_types, score
-from kgqa.qa.parser.reading import humanise
+from kgqa.qa.parser.reading import claim, humanise
 from kgqa.qa.parser.tree import Parse, depth, fingerprint, has_bare_edge, relations, size, uses_all
 
 
@@ -39,7 +39,7 @@ def _usable(parse: Parse, n_linked: int, max_hops: int) -> bool:
     """Anchored, using every linked entity, and within the hop limits."""
     if has_bare_edge(parse.answer):  # "works for a company": no anchor; compiling it would drop it
         return False
-    if not uses_all(parse.answer, n_linked) or size(parse.answer) > max_hops + n_linked - 1:
+    if not uses_all(parse.answer, n_linked, parse.subject) or size(parse.answer) > max_hops + n_linked - 1:
         return False
     return depth(parse.answer) <= max_hops
 
@@ -56,18 +56,18 @@ def parse_question(
 ) -> list[ParsedQuery]:
     """All parses of a question whose linked entities sit at ``spans``, best first."""
     lex = lexicon(ontology)
-    text = placeholder_question(question, spans)
+    text = placeholder_question(question, spans).replace("n't", " not").replace("n’t", " not")
     toks = [w for w in words(text) if w not in FILLER]
     results: list[ParsedQuery] = []
     seen: set[str] = set()
     for parse in QuestionParser(toks, lex).question():
         if not _usable(parse, len(linked), max_hops):
             continue
-        key = fingerprint(parse.answer) + str(parse.count)
+        key = fingerprint(parse.answer) + str(parse.count) + parse.kind
         if key in seen:
             continue
         seen.add(key)
-        cypher = compile_parse(parse, schema, lex, limit)
+        cypher = compile_parse(parse, schema, lex, limit, max_hops)
         if cypher is None:
             continue
         results.append(ParsedQuery(parse, cypher, score(parse, linked, schema, lex), parse.answer.describe(linked)))
@@ -113,15 +113,32 @@ class ParserGenerator:
             complete = schema.types_complete or not schema.sampled
             if known and complete and not relations(pq.parse.answer) <= known:
                 continue  # the graph has no such relationship type: the query cannot answer
-            types = answer_types(pq.parse, linked, self.ontology)
-            hint = "count" if pq.parse.count else (sorted(types)[0] if types and len(types) == 1 else None)
-            yield CypherCandidate(
-                cypher=pq.cypher,
-                params=dict(params),
-                source="parser",
-                answer_type_hint=hint,
-                description=humanise(pq.parse, linked, self.ontology),
-            )
+            yield self._candidate(pq, linked, params)
+
+    def _candidate(self, pq: ParsedQuery, linked: list[LinkedEntity], params: dict[str, str]) -> CypherCandidate:
+        """The candidate of one parse: its kind, the type and level it asks for, and its reading."""
+        parse = pq.parse
+        kind = "count" if parse.count else parse.kind
+        types = answer_types(parse, linked, self.ontology) if kind in {"list", "count", "same"} else None
+        hint = "count" if parse.count else (sorted(types)[0] if types and len(types) == 1 else None)
+        if kind in {"yes_no", "same"}:
+            description = claim(parse, linked, self.ontology)
+        else:
+            description = humanise(parse, linked, self.ontology, many=kind == "count")
+        lex = lexicon(self.ontology)
+        asked = ""
+        if parse.answer.level and types and len(types) == 1:
+            rel = lex.level_rel.get(next(iter(types)), "")
+            asked = f"{parse.answer.noun}: {parse.answer.level} of the {rel} chain"
+        return CypherCandidate(
+            cypher=pq.cypher,
+            params=dict(params),
+            source="parser",
+            answer_type_hint=hint,
+            description=description,
+            kind=kind,
+            asked=asked,
+        )
 
 
 def rebind_example(example: ExampleLike, linked: list[LinkedEntity]) -> tuple[str, dict] | None:

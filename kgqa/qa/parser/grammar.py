@@ -12,6 +12,8 @@ from kgqa.qa.parser.tree import Edge, Var
 
 MAX_DEPTH = 6
 Clauses = list[tuple[list[Edge], int]]
+POSSESSIVE_PRONOUNS = {"its", "his", "her", "their"}
+CONJUNCTIONS = {"and", "but"}
 
 
 class Grammar:
@@ -41,6 +43,19 @@ class Grammar:
             key = tuple(self.t[i : i + size])
             if key in table:
                 yield i + size, table[key]
+
+    def type_head(self, i: int, j: int, etype: str) -> Var:
+        """The variable a type noun at i..j names, with its level ("country": top of the chain)."""
+        key = tuple(self.t[i:j])
+        level = self.lex.levels.get(key) if etype in self.lex.level_rel else None
+        return Var(types=frozenset([etype]), level=level, noun=" ".join(self.raw[i:j]))
+
+    def antecedent(self, i: int) -> int | None:
+        """The linked entity a pronoun at i refers to: the nearest one before it."""
+        for k in range(i - 1, -1, -1):
+            if self.t[k].startswith("@e"):
+                return int(self.t[k][2:])
+        return None
 
     def verbs_at(self, i: int, *, gap_end: bool = False) -> Iterator[tuple[int, VerbSense]]:
         """Verb phrases at i; with ``gap_end`` also phrases whose final preposition is dropped."""
@@ -72,13 +87,16 @@ class Grammar:
         if tok.startswith("@e"):
             base = Var(const=int(tok[2:]))
             out.extend(self._possessive(base, i + 1, depth))
+        if self.word(i) in POSSESSIVE_PRONOUNS and (ref := self.antecedent(i)) is not None:
+            for j, senses in self.match(self.lex.nouns, i + 1):  # "its CEO": the CEO of the entity named before
+                out.extend((Var(edges=[Edge(s.rel, s.subject_role, Var(const=ref))]), j) for s in senses)
         for j, senses in self.match(self.lex.nouns, i):
             if self.word(j) in {"of", "at", "for", "in"}:
                 for inner, k in self.np(j + 1, depth + 1):
                     for s in senses:
                         out.append((Var(edges=[Edge(s.rel, s.subject_role, inner)]), k))
         for j, etype in self.match(self.lex.types, i):
-            head = Var(types=frozenset([etype]))
+            head = self.type_head(i, j, etype)
             out.append((head, j))
             if self.word(j) in REL_WORDS:
                 for edges, k in self.clause(j + 1, depth + 1):
@@ -113,13 +131,17 @@ class Grammar:
             return []
         out: Clauses = []
         i0 = self.skip(i, AUX) if allow_aux else i
+        negated = i0 > i and self.word(i0) == "not"  # "did not study at X", "is not its CEO"
+        i0 += int(negated)
         for j, sense in self.verbs_at(i0):
             for obj, k in self.np(j, depth + 1):
-                out.append(([Edge(sense.rel, sense.forward, obj)], k))
+                out.append(([Edge(sense.rel, sense.forward, obj, negated)], k))
         if allow_aux and i0 > i:  # copula + relational NP: "is the CEO of X" / "is X's CEO"
             for v, k in self.np(i0, depth + 1):
-                if v.const is None and v.edges:
-                    out.append((v.edges, k))
+                if v.const is None and v.edges and not (negated and len(v.edges) > 1):
+                    out.append(([Edge(e.rel, e.out, e.other, negated) for e in v.edges] if negated else v.edges, k))
+        # a negated edge is a filter on a named entity: "not acquired by X", never "not acquired by a company"
+        out = [(edges, k) for edges, k in out if all(e.other.const is not None for e in edges if e.negated)]
         return self._conj(out, depth, self.vp)
 
     def object_gap(self, i: int, depth: int) -> Clauses:
@@ -146,7 +168,7 @@ class Grammar:
         """Each result, and each extended by "and" + another phrase of the same kind."""
         out = list(results)
         for edges, k in results:
-            if self.word(k) == "and":
+            if self.word(k) in CONJUNCTIONS:
                 nxt = self.skip(k + 1, REL_WORDS)
                 for more, m in fn(nxt, depth + 1):
                     out.append(([*edges, *more], m))

@@ -93,6 +93,11 @@ class Lexicon:
     symmetric: set[str] = field(default_factory=set)
     domain: dict[str, set[str]] = field(default_factory=dict)
     range: dict[str, set[str]] = field(default_factory=dict)
+    levels: dict[tuple[str, ...], str] = field(default_factory=dict)  # "country" → "top" (see ontology LEVELS)
+    level_rel: dict[str, str] = field(default_factory=dict)  # entity type → its transitive level relation
+    transitive: set[str] = field(default_factory=set)
+    through: dict[str, str] = field(default_factory=dict)  # BORN_IN → LOCATED_IN
+    narrower: dict[tuple[str, ...], str] = field(default_factory=dict)  # ("capit",) → LOCATED_IN
     max_len: int = 1
 
     def reserved_words(self) -> set[str]:
@@ -147,6 +152,12 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
         lex.range[r.name] = set(r.range)
         if r.symmetric:
             lex.symmetric.add(r.name)
+        if r.transitive:
+            lex.transitive.add(r.name)
+        if r.through:
+            lex.through[r.name] = r.through
+        for p in r.narrower_phrases:
+            lex.narrower[key(p[:-3] if p.endswith(" of") else p)] = r.name
         for p in r.phrases:
             verb(p, r.name, True)
             if p.endswith(" of"):
@@ -169,5 +180,9 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
             lex.types.setdefault(key(n), t.name)
         for q in t.question_words:
             lex.qwords.setdefault(q, set()).add(t.name)
+        for n, level in t.levels.items():
+            lex.levels[key(n)] = level
+        if t.level_relation:
+            lex.level_rel[t.name] = t.level_relation
     lex.max_len = max(len(k) for k in [*lex.verbs, *lex.nouns, *lex.types])
     return lex

@@ -10,10 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kgqa.qa.parser.grammar import Grammar
-from kgqa.qa.parser.lexicon import AUX, IMPERATIVE, PREPS
+from kgqa.qa.parser.lexicon import AUX, DET, IMPERATIVE, PREPS
 from kgqa.qa.parser.tree import Edge, Parse, Var
 
 Heads = list[tuple[Var, int, bool]]  # (head, index after it, relational: "how many employees does X have")
+# "who is X", "tell me about X", "what do you know about X": a summary of the entity's facts
+SUMMARY_OPENINGS = (("who", "is"), ("who", "was"), ("what", "is"), ("tell", "me", "about"), ("describe",))
+SUMMARY_OPENINGS += (("what", "do", "you", "know", "about"), ("who", "are"), ("what", "are"))
 
 
 @dataclass
@@ -60,6 +63,11 @@ class QuestionParser(Grammar):
     """Every parse of a whole question (placeholders for its linked entities)."""
 
     def question(self) -> list[Parse]:
+        summary = self._summary()
+        if summary:
+            return summary
+        if self.word(0) in AUX:
+            return self._yes_no() + self._same()
         i = 0
         fronted = False
         w = self.word(0)
@@ -78,6 +86,51 @@ class QuestionParser(Grammar):
             parses.extend(self._bodies(head, j, relational, opening.count, opening.qtypes, fronted))
         return parses
 
+    def _summary(self) -> list[Parse]:
+        """ "Who is X?", "Tell me about X.": X alone after a summary opening."""
+        for opening in SUMMARY_OPENINGS:
+            k = len(opening)
+            if tuple(self.raw[:k]) == opening and self.n == k + 1 and self.at(k).startswith("@e"):
+                return [Parse(Var(const=int(self.at(k)[2:])), kind="summary")]
+        return []
+
+    def _yes_no(self) -> list[Parse]:
+        """ "Was X born in Y?", "Is X a subsidiary of Y?", "Is X in Y?": does the graph hold the statement?"""
+        out: list[Parse] = []
+        for subj, j in self.np(1):
+            if subj.const is None:
+                continue
+            bodies = [(edges, k) for edges, k in self.vp(j, 1)]
+            bodies += [(v.edges, k) for v, k in self.np(j, 1) if v.const is None and v.edges]
+            for sense in self.lex.bare_preps.get((self.word(j),), []):  # "is X in Y"
+                bodies += [
+                    ([Edge(sense.rel, sense.forward, o)], k) for o, k in self.np(j + 1, 1) if o.const is not None
+                ]
+            for edges, k in bodies:
+                if k == self.n and not any(e.negated for e in edges):
+                    out.append(Parse(Var(edges=list(edges)), kind="yes_no", subject=subj.const))
+        return out
+
+    def _same(self) -> list[Parse]:
+        """ "Were X and Y born in the same city?": an entity of the asked type both are related to."""
+        out: list[Parse] = []
+        for a, j in self.np(1):
+            if a.const is None or self.word(j) != "and":
+                continue
+            for b, k in self.np(j + 1):
+                if b.const is None:
+                    continue
+                for m, sense in self.verbs_at(self.skip(k, AUX)):
+                    m = self.skip(m, DET)
+                    if self.word(m) != "same":
+                        continue
+                    for e, etype in self.match(self.lex.types, m + 1):
+                        if e == self.n:
+                            head = self.type_head(m + 1, e, etype)
+                            edges = [Edge(sense.rel, not sense.forward, a), Edge(sense.rel, not sense.forward, b)]
+                            out.append(Parse(head.with_edges(edges), kind="same"))
+        return out
+
     def _imperative(self, i: int) -> list[Parse]:
         """Imperatives ("list the employees of X"): a relational noun phrase up to the end."""
         j = self.skip(i + 1, {"me", "us", "all", "every"})
@@ -87,7 +140,7 @@ class QuestionParser(Grammar):
         """What follows which/what/how many: a type noun, a relational NP, or a bare relational noun."""
         out: Heads = []
         for j, etype in self.match(self.lex.types, i):
-            out.append((Var(types=frozenset([etype])), j, False))
+            out.append((self.type_head(i, j, etype), j, False))
         for v, j in self.np(i, 1):
             if v.const is None and v.edges:
                 out.append((v, j, False))

@@ -15,9 +15,11 @@ class Var:
     const: int | None = None
     types: frozenset[str] | None = None
     edges: list[Edge] = field(default_factory=list)
+    level: str | None = None  # "top"/"middle"/"leaf": a country, region or city (ontology ``levels``)
+    noun: str = ""  # the type noun the question used ("country"), for answer texts
 
     def with_edges(self, edges: list[Edge]) -> Var:
-        return Var(self.const, self.types, [*self.edges, *edges])
+        return Var(self.const, self.types, [*self.edges, *edges], self.level, self.noun)
 
     def describe(self, linked: list[LinkedEntity]) -> str:
         if self.const is not None:
@@ -34,9 +36,11 @@ class Edge:
     rel: str
     out: bool  # (owner)-[rel]->(other) when True
     other: Var
+    negated: bool = False  # "did not study at X": the owner has no such edge (closed world); ``other`` is a constant
 
     def describe(self, linked: list[LinkedEntity]) -> str:
         arrow = f"-{self.rel}->" if self.out else f"<-{self.rel}-"
+        arrow = f"NOT {arrow}" if self.negated else arrow
         return f"{arrow}{self.other.describe(linked)}"
 
 
@@ -49,11 +53,15 @@ class Parse:
     qtypes: frozenset[str] | None = None  # types the question word allows
     penalty: float = 0.0
     generic: bool = False  # "where is X": a guess over location relations
+    kind: str = "list"  # list, count, yes_no ("was A born in B"), same ("were A and B born in the same city")
+    subject: int | None = None  # yes_no: the linked entity the answer must be
 
 
 def leaf_paths(var: Var, trail: list[tuple[Var, Edge]]) -> Iterator[list[tuple[Var, Edge]]]:
-    """Every root → constant chain: [(owner, edge), ...]."""
+    """Every root → constant chain: [(owner, edge), ...] (negated edges are filters, not chains)."""
     for edge in var.edges:
+        if edge.negated:
+            continue
         step = [*trail, (var, edge)]
         if edge.other.const is not None:
             yield step
@@ -96,9 +104,9 @@ def depth(var: Var) -> int:
     return max((1 + depth(e.other) for e in var.edges), default=0)
 
 
-def uses_all(var: Var, n: int) -> bool:
-    """True when the tree mentions each of the ``n`` linked entities."""
-    seen: set[int] = set()
+def uses_all(var: Var, n: int, subject: int | None = None) -> bool:
+    """True when the tree (and a yes/no question's ``subject``) mentions each of the ``n`` linked entities."""
+    seen: set[int] = set() if subject is None else {subject}
 
     def walk(v: Var) -> None:
         if v.const is not None:
@@ -114,5 +122,7 @@ def fingerprint(var: Var) -> str:
     """A canonical text of the tree (edge order ignored), to drop duplicate parses."""
     if var.const is not None:
         return f"@{var.const}"
-    inner = ",".join(sorted(f"{e.rel}{'>' if e.out else '<'}{fingerprint(e.other)}" for e in var.edges))
-    return f"{sorted(var.types or [])}({inner})"
+    inner = ",".join(
+        sorted(f"{'!' if e.negated else ''}{e.rel}{'>' if e.out else '<'}{fingerprint(e.other)}" for e in var.edges)
+    )
+    return f"{sorted(var.types or [])}{var.level or ''}({inner})"

@@ -76,7 +76,7 @@ _CACHE: dict[str, TriggerSet] = {}
 def _raw_phrases(ontology: Ontology) -> list[tuple[str, str, bool, bool, str]]:
     raw: list[tuple[str, str, bool, bool, str]] = []  # relation, text, inverse, noun, source
     for rel in ontology.relation_types:
-        raw += [(rel.name, p, False, False, "phrase") for p in rel.phrases]
+        raw += [(rel.name, p, False, False, "phrase") for p in [*rel.phrases, *rel.narrower_phrases]]
         raw += [(rel.name, p, True, False, "inverse_phrase") for p in rel.inverse_phrases]
         raw += [(rel.name, p, False, True, "noun") for p in rel.nouns]
         raw += [(rel.name, p, True, True, "inverse_noun") for p in rel.inverse_nouns]

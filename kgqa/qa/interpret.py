@@ -1,0 +1,178 @@
+"""Reading a query's rows as an answer: the answer entities, then the checks on them.
+
+Checks, in order: non-empty (a yes/no or "same" question with no rows is a closed-world "no", a complete
+count with none is 0), answer type (against the asked type), connectivity to the linked entities, result
+size, cardinality. ``interpret`` returns a :class:`~kgqa.qa.runs._Run` that is ``ok`` or says which stage failed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kgqa.graph.client import Graph, ReadResult
+from kgqa.qa.generate import CypherCandidate
+from kgqa.qa.model import AnswerItem, Check, LinkedEntity
+from kgqa.qa.runs import AskOptions, _Outcome, _Run
+from kgqa.qa.subgraph import _node_type, _SubgraphBuilder
+
+VALUE_KINDS = ("yes_no", "same")  # rows mean "yes", no rows mean "no"
+
+
+def _row_answer(row: dict[str, Any]) -> dict[str, Any] | None:
+    answer = row.get("answer")
+    if isinstance(answer, dict) and answer.get("_kind") == "node":
+        return answer
+    return next((v for k, v in row.items() if isinstance(v, dict) and v.get("_kind") == "node" and k != "path"), None)
+
+
+def _collect(
+    result: ReadResult, linked_ids: set[str], builder: _SubgraphBuilder
+) -> tuple[dict[str, AnswerItem], set[str], int | None]:
+    """Answer entities of the rows, those joined to a linked entity by a returned path, and a count column."""
+    answers: dict[str, AnswerItem] = {}
+    connected: set[str] = set()
+    count: int | None = None
+    for row in result.rows:
+        for key in ("count", "n", "total"):
+            if isinstance(row.get(key), int) and not isinstance(row.get(key), bool):
+                count = row[key]
+        paths = builder.add(row)
+        answer = _row_answer(row)
+        aid = builder.node(answer) if answer is not None else None
+        if aid is None:
+            continue
+        if aid not in answers:
+            answers[aid] = AnswerItem(id=aid, name=builder.nodes[aid].name, type=_node_type(answer.get("labels") or []))
+        if any(aid in p and (linked_ids & set(p)) for p in paths):
+            connected.add(aid)
+    return answers, connected, count
+
+
+def _fail(run: _Run, stage: str, check: str, detail: str) -> _Run:
+    run.ok, run.stage, run.details = False, stage, [detail]
+    run.checks.append(Check(name=check, status="failed", detail=detail))
+    return run
+
+
+def _check_type(run: _Run, expected: set[str] | None, asked: str) -> bool:
+    """Answers of the asked type; False when none has it (the run then failed)."""
+    items, checks = run.answers, run.checks
+    if not expected:
+        checks.append(Check(name="answer_type", status="skipped", detail="the question does not fix a type"))
+        return True
+    want = "/".join(sorted(expected)) + (f", {asked}" if asked else "")
+    typed = [a for a in items if a.type]
+    wrong = [a for a in typed if a.type not in expected]
+    if typed and len(wrong) == len(typed):
+        got = ", ".join(sorted({a.type or "" for a in wrong}))
+        _fail(run, "answer_type", "answer_type", f"expected {'/'.join(sorted(expected))}, got {got}")
+        return False
+    if wrong:
+        items[:] = [a for a in items if a not in wrong]
+        checks.append(Check(name="answer_type", status="fixed", detail=f"dropped {len(wrong)} answers not {want}"))
+    else:
+        checks.append(Check(name="answer_type", status="passed", detail=want))
+    return True
+
+
+def _check_connected(
+    run: _Run, graph: Graph, linked: list[LinkedEntity], connected: set[str], opts: AskOptions
+) -> bool:
+    """Every answer joined to a linked entity by a returned path (or one looked up)."""
+    items = run.answers
+    if not linked:
+        run.checks.append(Check(name="connected", status="skipped", detail="no linked entities"))
+        return True
+    missing = [a for a in items if a.id not in connected]
+    if missing:
+        connected |= _connect(graph, [a.id for a in missing[:10]], [e.id for e in linked], run.builder, opts)
+        missing = [a for a in missing if a.id not in connected]
+    if missing and len(missing) == len(items):
+        _fail(run, "grounding", "connected", "no returned path connects the answers to the question's entities")
+        return False
+    if missing:
+        items[:] = [a for a in items if a.id in connected]
+        run.checks.append(Check(name="connected", status="fixed", detail=f"dropped {len(missing)} unconnected answers"))
+    else:
+        run.checks.append(Check(name="connected", status="passed", detail=f"{len(items)} answers on returned paths"))
+    return True
+
+
+def _value_run(run: _Run, kind: str) -> _Run:
+    """Yes/no and "same": rows say yes (the entities on the supporting paths), no rows say no (closed world)."""
+    run.value = bool(run.result.rows)
+    if kind == "yes_no" and run.value:
+        run.answers = [AnswerItem(id=n.id, name=n.name, type=_node_type(n.labels)) for n in run.builder.nodes.values()]
+    detail = "rows support the statement" if run.value else "no fact supports it: no (closed world over the graph)"
+    run.checks.append(Check(name="yes_no", status="passed", detail=detail))
+    return run
+
+
+def interpret(
+    graph: Graph,
+    candidate: CypherCandidate,
+    outcome: _Outcome,
+    result: ReadResult,
+    linked: list[LinkedEntity],
+    expected: set[str] | None,
+    counting: bool,
+    opts: AskOptions,
+) -> _Run:
+    """The run of one executed candidate, checked (``counting``: the question asks "how many")."""
+    builder = _SubgraphBuilder()
+    answers, connected, count = _collect(result, {e.id for e in linked}, builder)
+    run = _Run(candidate, outcome, result, list(answers.values()), count, builder, [], True)
+    kind = candidate.kind
+    if kind in VALUE_KINDS:
+        return _value_run(run, kind)
+    counting = counting or kind == "count" or candidate.answer_type_hint == "count"
+    if not run.answers and count is None:
+        if counting and candidate.source == "parser":  # the complete parse found none: the count is 0
+            run.count = run.value = 0
+            run.checks.append(Check(name="cardinality", status="passed", detail="how many → 0 (closed world)"))
+            return run
+        return _fail(run, "empty", "result_nonempty", "the query returned no answer")
+    if kind == "summary":
+        run.answers = [a for a in run.answers if a.id in {e.id for e in linked}][:1] or run.answers[:1]
+        run.checks.append(Check(name="summary", status="passed", detail=f"{len(result.rows)} facts"))
+        return run
+    if not _check_type(run, expected, candidate.asked) or not _check_connected(run, graph, linked, connected, opts):
+        return run
+    return _check_size(run, counting, opts)
+
+
+def _check_size(run: _Run, counting: bool, opts: AskOptions) -> _Run:
+    """Too many rows fails a list (a narrower query may follow) and caps a count; then the cardinality."""
+    if run.result.truncated or len(run.result.rows) >= opts.limit:
+        if not counting:
+            return _fail(run, "too_many", "result_size", f"{len(run.result.rows)} rows or more (limit {opts.limit})")
+        run.capped = True
+        run.checks.append(Check(name="result_size", status="fixed", detail=f"count capped at {len(run.answers)}"))
+    if counting:
+        run.count = run.count if run.count is not None and not run.answers else len(run.answers)
+        run.value = run.count
+        capped = " (capped)" if run.capped else ""
+        run.checks.append(Check(name="cardinality", status="passed", detail=f"how many → {run.count}{capped}"))
+    else:
+        run.checks.append(Check(name="cardinality", status="passed", detail=f"{len(run.answers)} answers"))
+    return run
+
+
+def _connect(
+    graph: Graph, answer_ids: list[str], linked_ids: list[str], builder: _SubgraphBuilder, opts: AskOptions
+) -> set[str]:
+    """Find a bounded path from each answer to a linked entity (for queries that returned none)."""
+    hops = max(1, min(opts.max_hops, 4))
+    rows = graph.read(
+        f"UNWIND $answers AS aid MATCH (a:Entity {{id: aid}}) "
+        f"MATCH p = shortestPath((a)-[*..{hops}]-(e:Entity)) WHERE e.id IN $linked "
+        f"RETURN aid, p LIMIT 50",
+        {"answers": answer_ids, "linked": linked_ids},
+        timeout=opts.timeout,
+        max_rows=50,
+    ).rows
+    found: set[str] = set()
+    for row in rows:
+        builder.add(row["p"])
+        found.add(row["aid"])
+    return found

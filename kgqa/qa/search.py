@@ -1,0 +1,272 @@
+"""One reading of a question: generators in order, each candidate checked, run and its result checked.
+
+The first candidate whose run passes is the answer (``_finish``); a complete parse whose query found nothing
+stops looser generators; a capped list is the last resort; otherwise the fallback shows related facts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgqa.errors import GraphUnavailable
+from kgqa.graph.client import Graph, QueryFailed
+from kgqa.graph.schema import GraphSchema
+from kgqa.graph.stats import graph_stats
+from kgqa.qa.answer_text import _fallback, _finish
+from kgqa.qa.examples import ExampleGenerator, mask_question, normalize_template
+from kgqa.qa.generate import CypherCandidate, CypherGenerator, format_feedback
+from kgqa.qa.interpret import interpret
+from kgqa.qa.model import AskResult, Check, LinkedEntity, TraceStep
+from kgqa.qa.parser import ParserGenerator, words
+from kgqa.qa.question_types import _place, expected_types, unknown_words
+from kgqa.qa.resources import check_candidate, default_examples, param_labels
+from kgqa.qa.runs import AskOptions, _ms, _Run
+from kgqa.qa.synthesize import AnswerSynthesizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Search:
+    """One reading's state across generators."""
+
+    q: str
+    graph: Graph
+    linked: list[LinkedEntity]
+    schema: GraphSchema
+    opts: AskOptions
+    res: AskResult
+    bank: Any
+    expected: set[str] | None = None
+    counting: bool = False
+    looked: int = 0
+    total: int = 0
+    best_too_many: _Run | None = None
+    last: tuple[str, dict[str, Any]] | None = None
+    parse_found_nothing: bool = False
+    examples: list[Any] = field(default_factory=list)
+
+
+def answer_once(
+    q: str,
+    graph: Graph,
+    linked: list[LinkedEntity],
+    spans: list[tuple[int, int]] | None,
+    schema: GraphSchema,
+    generator: CypherGenerator | None,
+    synthesizer: AnswerSynthesizer | None,
+    examples: Any,
+    opts: AskOptions,
+) -> AskResult:
+    """Answer ``q`` for one linking of its entities."""
+    res = AskResult(question=q, answer="", linked_entities=list(linked))
+    bank = examples if examples is not None else default_examples()
+    st = _Search(q, graph, linked, schema, opts, res, bank)
+    st.expected, st.counting = expected_types(q, opts.ontology)
+    example_gen = ExampleGenerator(bank) if bank is not None else None
+    example_list = _example_list(st, generator is not None or example_gen is None)
+    if spans is None and len(linked) == 1:
+        spans = _place(q, linked, schema, opts)
+        if spans:
+            detail = f"“{q[spans[0][0] : spans[0][1]]}” read as {linked[0].name}"
+            res.checks.append(Check(name="mention", status="fixed", detail=detail))
+    generators: list[tuple[CypherGenerator, list[Any]]] = []
+    if spans is not None:
+        parser_examples = example_list if example_gen is None and generator is None else []
+        generators.append((ParserGenerator(spans, ontology=opts.ontology, max_hops=opts.max_hops), parser_examples))
+    elif example_list and example_gen is None:
+        generators.append((ParserGenerator([], ontology=opts.ontology, max_hops=opts.max_hops), example_list))
+    if example_gen is not None:
+        generators.append((example_gen, []))
+    if generator is not None:
+        generators.append((generator, example_list))
+    for gen, gen_examples in generators:
+        if st.parse_found_nothing:
+            # the whole question parsed and its query ran and found nothing: that is the answer. A
+            # looser reading (a similar example, an LLM) could only answer a different question.
+            detail = f"{gen.name}: not tried — the complete parse of the question found nothing in the graph"
+            res.checks.append(Check(name="generate", status="skipped", detail=detail))
+            continue
+        run = _try_generator(st, gen, gen_examples)
+        if run is not None:
+            return _finish(res, run, linked, st.counting, synthesizer, opts, graph)
+    return _give_up(st, spans, synthesizer)
+
+
+def _example_list(st: _Search, wanted: bool) -> list[Any]:
+    """Few-shot examples, looked up only for an LLM generator (the search may embed the question)."""
+    if st.bank is None or not wanted:
+        return []
+    t0 = time.perf_counter()
+    try:
+        found = list(st.bank.search(st.q, [e.mention for e in st.linked], 3))
+    except Exception as exc:  # a broken bank must not sink the question
+        log.debug("example search failed: %s", exc)
+        found = []
+    st.res.trace.append(TraceStep(stage="examples", ms=_ms(t0), detail=f"{len(found)} examples"))
+    return found
+
+
+def _give_up(st: _Search, spans: list[tuple[int, int]] | None, synthesizer: AnswerSynthesizer | None) -> AskResult:
+    """No run passed: a capped list if one ran, else the fallback, with the reason when words were not understood."""
+    res = st.res
+    if st.best_too_many is not None:  # nothing narrower worked: answer with the capped result, saying so
+        run = st.best_too_many
+        run.checks[-1] = Check(
+            name="result_size", status="fixed", detail=f"{run.details[0]}: showing the first {len(run.answers)}"
+        )
+        run.checks.append(Check(name="cardinality", status="passed", detail=f"at least {len(run.answers)} answers"))
+        res.checks.append(Check(name="cypher", status="passed", detail=f"{run.candidate.source}: capped result"))
+        res.checks.extend(run.checks)
+        return _finish(res, run, st.linked, st.counting, synthesizer, st.opts, st.graph)
+    reason = ""
+    if st.total == 0:
+        unknown = unknown_words(st.q, spans or [], st.opts.ontology)
+        reason = f" {unknown}" if unknown else ""
+        res.checks.append(
+            Check(name="generate", status="failed", detail=f"no query could be built for this question{reason}")
+        )
+    if st.last is not None:  # the last query that ran: it is why the graph holds no answer
+        res.cypher, res.params = st.last
+    out = _fallback(res, st.graph, st.linked, st.opts)
+    if reason:
+        out.answer = out.answer.replace(" (entities found", f":{reason} (entities found", 1)
+    return out
+
+
+def _try_generator(st: _Search, gen: CypherGenerator, examples: list[Any]) -> _Run | None:
+    """Candidates of one generator until one passes, the attempts run out, or it has no more."""
+    st.examples = examples
+    attempts = 0
+    t0 = time.perf_counter()
+    stream = iter(gen.candidates(st.q, st.linked, st.schema, examples, None))
+    while attempts < st.opts.max_attempts and st.looked < st.opts.max_candidates:
+        try:
+            cand = next(stream)
+        except StopIteration:
+            break
+        except Exception as exc:  # a generator (LLM) failing must not sink the question
+            st.res.checks.append(Check(name="generate", status="failed", detail=f"{gen.name}: {exc}"))
+            break
+        st.res.trace.append(TraceStep(stage="generate", ms=_ms(t0), detail=f"{cand.source}: {cand.description}"))
+        st.res.trace.extend(cand.trace)
+        st.looked += 1
+        st.total += 1
+        tag = f"attempt {st.total} ({cand.source})"
+        looser = _looser_example(st.q, st.linked, cand, st.bank)
+        if looser:  # not run, so not an attempt
+            st.res.checks.append(Check(name="coverage", status="failed", detail=f"{tag}: {looser}"))
+            continue
+        attempts += 1
+        run, feedback = _try_candidate(st, gen, cand, tag)
+        if run is not None:
+            return run
+        if feedback:
+            stream = _refeed(gen, stream, st, feedback)
+        t0 = time.perf_counter()
+    return None
+
+
+def _try_candidate(st: _Search, gen: CypherGenerator, cand: CypherCandidate, tag: str) -> tuple[_Run | None, str]:
+    """Check, run and interpret one candidate: the passing run, or None and feedback for the generator."""
+    res, opts = st.res, st.opts
+    t1 = time.perf_counter()
+    # EXPLAIN (a server round trip) only for queries we did not compile ourselves: the parser's
+    # queries come from a fixed grammar, and a server error still reaches the repair loop
+    explain_on = None if cand.source == "parser" else st.graph
+    outcome, cached = check_candidate(
+        cand.cypher,
+        cand.params,
+        st.schema,
+        explain_on,
+        max_hops=opts.max_hops,
+        limit=opts.limit,
+        stats=graph_stats(st.graph),
+        param_labels=param_labels(cand.params, st.linked),
+    )
+    res.trace.append(TraceStep(stage="check", ms=_ms(t1), detail=tag, cached=cached))
+    if not outcome.ok:
+        failed = [c for c in outcome.checks if c.status == "failed"]
+        res.checks.extend(Check(name=f"cypher.{c.name}", status="failed", detail=f"{tag}: {c.detail}") for c in failed)
+        return None, format_feedback("check", cand.cypher, [f"{c.name}: {c.detail}" for c in failed])
+    st.last = (outcome.cypher, outcome.params)
+    t1 = time.perf_counter()
+    try:
+        result = st.graph.read(outcome.cypher, outcome.params, timeout=opts.timeout, max_rows=opts.limit)
+    except GraphUnavailable:
+        raise
+    except QueryFailed as exc:
+        res.trace.append(TraceStep(stage="execute", ms=_ms(t1), detail=f"{tag}: error"))
+        res.checks.append(Check(name="execute", status="failed", detail=f"{tag}: {exc.message}"))
+        return None, format_feedback("server", outcome.cypher, [exc.message])
+    res.trace.append(TraceStep(stage="execute", ms=_ms(t1), detail=f"{tag}: {len(result.rows)} rows"))
+    t1 = time.perf_counter()
+    hint_types = st.expected
+    if cand.answer_type_hint and cand.answer_type_hint != "count":
+        hint = {cand.answer_type_hint}
+        hint_types = (st.expected & hint or st.expected) if st.expected else hint
+    if cand.kind in {"yes_no", "summary"}:
+        hint_types = None  # the answer is a named entity; a yes/no has a value
+    run = interpret(st.graph, cand, outcome, result, st.linked, hint_types, st.counting, opts)
+    res.trace.append(TraceStep(stage="result_checks", ms=_ms(t1), detail=tag))
+    if run.ok:
+        res.checks.append(Check(name="cypher", status="passed", detail=f"{tag}: {len(outcome.checks)} checks passed"))
+        res.checks.extend(
+            Check(name=f"cypher.{c.name}", status="fixed", detail=c.detail)
+            for c in outcome.checks
+            if c.status == "fixed"
+        )
+        res.checks.extend(run.checks)
+        return run, ""
+    res.checks.extend(
+        Check(name=c.name, status="failed", detail=f"{tag}: {c.detail}") for c in run.checks if c.status == "failed"
+    )
+    if run.stage == "too_many" and st.best_too_many is None:
+        st.best_too_many = run
+    if run.stage == "empty" and isinstance(gen, ParserGenerator):
+        st.parse_found_nothing = True
+    return None, format_feedback(run.stage, outcome.cypher, run.details)
+
+
+_MARKERS = {"that", "which", "who", "whom", "whose", "where", "of", "'s"}
+
+
+def _structure(text: str) -> int:
+    """How many nesting markers (relative pronouns after the first word, "of", possessives)."""
+    toks = words(text.replace("[entity", " @e").replace("]", " "))
+    return sum(1 for k, w in enumerate(toks) if w in _MARKERS and 0 < k < len(toks) - 1)
+
+
+_example_ids: dict[int, dict[str, Any]] = {}
+
+
+def _looser_example(q: str, linked: list[LinkedEntity], cand: CypherCandidate, bank: Any) -> str:
+    """Why a similar (non-identical) example template answers a looser question, or ""."""
+    if not cand.source.startswith("example:") or bank is None:
+        return ""
+    examples = getattr(bank, "examples", None)
+    if not examples:
+        return ""
+    by_id = _example_ids.get(id(bank))
+    if by_id is None:
+        by_id = {getattr(e, "id", ""): e for e in examples}
+        _example_ids[id(bank)] = by_id
+    example = by_id.get(cand.source.split(":", 1)[1])
+    if example is None:
+        return ""
+    mine = normalize_template(mask_question(q, [e.mention for e in linked]))
+    theirs = normalize_template(example.question)
+    if mine != theirs and _structure(mine) > _structure(theirs):
+        return f"the example “{example.question}” is simpler than the question (it would drop part of it)"
+    return ""
+
+
+def _refeed(gen: CypherGenerator, stream: Iterator[CypherCandidate], st: _Search, feedback: str) -> Iterator:
+    """Generators that use feedback (LLMs) get a fresh call; the offline parser keeps its stream."""
+    if getattr(gen, "uses_feedback", False):
+        return iter(gen.candidates(st.q, st.linked, st.schema, st.examples, feedback))
+    return stream
