@@ -34,3 +34,10 @@ def run_kgqa(args: list[str], home: Path, timeout: float = 300, **env: str) -> s
         text=True,
         timeout=timeout,
     )
+
+
+def kgqa_cli(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the ``kgqa`` CLI in a subprocess with exactly ``env`` (e.g. the ``graph_env`` fixture)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kgqa", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )

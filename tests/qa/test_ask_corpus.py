@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kgqa.graph.client import Graph
 from kgqa.qa.pipeline import invalidate_caches
+from tests.proc_support import kgqa_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,14 +24,7 @@ pytestmark = [
 def test_questions_on_the_built_corpus_graph(graph: Graph, graph_env: dict[str, str]) -> None:
     from kgqa.eval.qa import evaluate, load_questions
 
-    proc = subprocess.run(
-        [sys.executable, "-m", "kgqa", "build", str(ROOT / "data" / "corpus")],
-        env=graph_env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = kgqa_cli(graph_env, "build", str(ROOT / "data" / "corpus"), timeout=600)
     assert proc.returncode == 0, proc.stderr
     invalidate_caches(graph)
     report = evaluate(graph, load_questions(ROOT / "data" / "questions.jsonl"))

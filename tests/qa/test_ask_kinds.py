@@ -4,8 +4,6 @@ places within places, and bad input. A small world of two countries whose towns 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from kgqa.graph.client import Graph
 from kgqa.qa.pipeline import ask, invalidate_caches
 from tests.ask_world import load_gold_triples
+from tests.proc_support import kgqa_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -209,14 +208,7 @@ def test_bad_input_is_refused_clearly(world: Graph, question: str) -> None:
 
 
 def test_value_in_ask_json(world: Graph, graph_env: dict[str, str]) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "kgqa", "ask", "Is Brask in Nordmark?", "--json"],
-        env=graph_env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = kgqa_cli(graph_env, "ask", "Is Brask in Nordmark?", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["value"] is True and out["status"] == "answered"
