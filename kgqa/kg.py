@@ -98,7 +98,7 @@ class KGQA:
         self.close()
 
     def _components_for(self, spec: str) -> tuple[Any, Any]:
-        from kgqa.qa.generate import llm_components
+        from kgqa.qa.components import llm_components
 
         if spec not in self._components:
             self._components[spec] = llm_components(spec, self.settings)

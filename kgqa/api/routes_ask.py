@@ -81,7 +81,7 @@ def cached_answer(request: Request, body: AskRequest) -> AskResult | None:
 def run_ask(request: Request, body: AskRequest) -> AskResult:
     """Answer like ``kgqa ask --json``: same pipeline, same LLM selection, same options."""
     from kgqa.qa import pipeline
-    from kgqa.qa.generate import llm_components
+    from kgqa.qa.components import llm_components
     from kgqa.qa.linking import given_entities
 
     settings: Settings = request.app.state.settings

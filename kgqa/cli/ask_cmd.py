@@ -124,7 +124,7 @@ def register(app: typer.Typer) -> None:
         """Question-answering accuracy, Hits@1 and abstention on a question set."""
         from kgqa.eval.qa import evaluate, load_questions
         from kgqa.llm.factory import task_spec
-        from kgqa.qa.generate import llm_components
+        from kgqa.qa.components import llm_components
         from kgqa.qa.pipeline import AskOptions
 
         settings = get_settings()

@@ -123,22 +123,3 @@ def format_feedback(stage: str, cypher: str, details: list[str]) -> str:
     if stage in hints:
         lines.append(hints[stage])
     return "\n".join(lines)
-
-
-def llm_components(spec: str | None, settings: Any) -> tuple[CypherGenerator | None, Any]:
-    """The LLM-backed (generator, synthesizer) for an LLM spec, or (None, None) for ``offline``.
-
-    Contract for the LLM layer: a module ``kgqa.qa.llm_qa`` with
-    ``make_generator(spec: str, settings) -> CypherGenerator`` and
-    ``make_synthesizer(spec: str, settings) -> AnswerSynthesizer | None``.
-    """
-    value = (spec or "offline").strip()
-    off = {"", "offline", "none", "off"}
-    answer_only = value.lower() in off and (getattr(settings, "llm_answer", None) or "").strip().lower() not in off
-    if value.lower() in off and not answer_only:
-        return None, None
-    from kgqa.qa import llm_qa  # here, not at the top: llm_qa imports this module
-
-    if answer_only:  # offline Cypher, LLM-written answers (KGQA_LLM_ANSWER alone)
-        return None, llm_qa.make_synthesizer(value, settings)
-    return llm_qa.make_generator(value, settings), llm_qa.make_synthesizer(value, settings)

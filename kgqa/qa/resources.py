@@ -10,6 +10,7 @@ from typing import Any
 
 from kgqa.graph.client import Graph
 from kgqa.graph.schema import GraphSchema, introspect
+from kgqa.graph.version import graph_version
 from kgqa.qa import linking
 from kgqa.qa.cypher_checks import check_cypher
 from kgqa.qa.examples import ExampleBank, default_bank_dir
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 SCHEMA_TTL = 120.0  # seconds; kgqa build and tests call invalidate_caches()
 
 
-_schemas: dict[tuple[str, str | None], tuple[float, GraphSchema]] = {}
+_schemas: dict[tuple[str, str | None], tuple[float, GraphSchema, tuple[int, int, int]]] = {}
 _lock = threading.Lock()
 _bank_cache: dict[str, Any] = {}
 _check_cache: OrderedDict[tuple, _Outcome] = OrderedDict()
@@ -31,16 +32,17 @@ CHECK_CACHE_SIZE = 4096
 
 
 def graph_schema(graph: Graph, *, refresh: bool = False) -> tuple[GraphSchema, bool]:
-    """The graph's schema, introspected at most every ``SCHEMA_TTL`` seconds per process."""
+    """The graph's schema, introspected again after any write (the graph version) or ``SCHEMA_TTL`` seconds."""
     key = (graph.uri, graph.database)
     now = time.monotonic()
+    version = graph_version(graph)
     with _lock:
         hit = _schemas.get(key)
-    if hit and not refresh and now - hit[0] < SCHEMA_TTL:
+    if hit and not refresh and now - hit[0] < SCHEMA_TTL and hit[2] == version:
         return hit[1], True
     schema = introspect(graph, sample=2000)
     with _lock:
-        _schemas[key] = (now, schema)
+        _schemas[key] = (now, schema, version)
     return schema, False
 
 

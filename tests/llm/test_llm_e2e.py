@@ -171,7 +171,7 @@ def test_ask_with_llm_cypher_repair_and_answer_then_cached(
 def ask_in_process(question: str, graph: Graph, settings: Settings, llm: str = "openai:replay-model", **kw) -> dict:
     """The same pipeline the CLI runs, in this process (models stay loaded between tests)."""
     from kgqa.llm.factory import reset_providers
-    from kgqa.qa.llm_qa import make_generator, make_synthesizer
+    from kgqa.qa.components import make_generator, make_synthesizer
 
     reset_providers()
     s = settings.model_copy(update={"llm_cache": False, **kw})

@@ -181,7 +181,7 @@ def test_answer_synthesis_refuses_a_no_answer_when_answers_exist(server: ReplayS
 
 def test_answer_llm_alone_with_offline_cypher(server: ReplayServer, tmp_path: Path) -> None:
     """KGQA_LLM_ANSWER set while KGQA_LLM stays offline: offline Cypher, LLM-written answers."""
-    from kgqa.qa.generate import llm_components
+    from kgqa.qa.components import llm_components
 
     settings = Settings(
         _env_file=None, home=tmp_path, llm="offline", llm_answer="openai:replay-model", llm_base_url=server.url

@@ -50,7 +50,10 @@ def test_write_by_another_process_is_seen(graph, settings: Settings, graph_env: 
         assert _founders(kg.ask("Who founded Siskin Rope Works?")) == {"Odile Franck"}
         assert [s.stage for s in kg.ask("Who founded Siskin Rope Works?").trace] == ["cache"]
         more = tmp_path / "d.txt"
-        more.write_text("Pia Lund founded Siskin Rope Works with Odile Franck.\n")
+        # a relation type the graph did not have yet: the cached schema must not hide it
+        more.write_text(
+            "Pia Lund founded Siskin Rope Works with Odile Franck. Siskin Rope Works is headquartered in Varrow.\n"
+        )
         done = subprocess.run(
             [sys.executable, "-m", "kgqa", "build", str(more)], env=graph_env, capture_output=True, text=True
         )
@@ -59,6 +62,7 @@ def test_write_by_another_process_is_seen(graph, settings: Settings, graph_env: 
         fresh = kg.ask("Who founded Siskin Rope Works?")
         assert all(step.stage != "cache" for step in fresh.trace)
         assert _founders(fresh) == {"Odile Franck", "Pia Lund"}
+        assert _founders(kg.ask("Where is Siskin Rope Works headquartered?")) == {"Varrow"}
 
 
 def test_size_zero_is_off(graph, settings: Settings) -> None:

@@ -1,6 +1,7 @@
-"""The LLM side of question answering, as ``kgqa.qa.generate.llm_components`` expects it.
+"""Wiring of question answering by engine: which Cypher generator and answer synthesizer a spec gets.
 
-``make_generator(spec, settings)`` → :class:`LLMCypherGenerator`; ``make_synthesizer(spec, settings)`` →
+``llm_components(spec, settings)`` → (generator, synthesizer), (None, None) for ``offline`` (the parser, the
+example bank and the template answers, which the pipeline always has). ``make_generator(spec, settings)`` → :class:`LLMCypherGenerator`; ``make_synthesizer(spec, settings)`` →
 :class:`LLMAnswerSynthesizer` or None. The ask CLI passes one spec (``--llm``, else ``KGQA_LLM_CYPHER``, else
 ``KGQA_LLM``); answers use ``KGQA_LLM_ANSWER`` when it is set and ``--llm`` was not given.
 """
@@ -34,3 +35,19 @@ def make_synthesizer(spec: str, settings: Any) -> LLMAnswerSynthesizer | None:
         return None
     llm = get_llm(answer_spec, settings, setting)
     return LLMAnswerSynthesizer(llm, settings) if llm is not None else None
+
+
+OFFLINE = {"", "offline", "none", "off"}
+
+
+def llm_components(spec: str | None, settings: Any) -> tuple[LLMCypherGenerator | None, LLMAnswerSynthesizer | None]:
+    """The LLM-backed (generator, synthesizer) for an LLM spec, or (None, None) for ``offline``."""
+    value = (spec or "offline").strip()
+    answer_only = (
+        value.lower() in OFFLINE and (getattr(settings, "llm_answer", None) or "").strip().lower() not in OFFLINE
+    )
+    if value.lower() in OFFLINE and not answer_only:
+        return None, None
+    if answer_only:  # offline Cypher, LLM-written answers (KGQA_LLM_ANSWER alone)
+        return None, make_synthesizer(value, settings)
+    return make_generator(value, settings), make_synthesizer(value, settings)
