@@ -242,13 +242,3 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         out[code] = {"model": Problem, "description": title}
     return out
 
-
-def not_available(feature: str, missing: str) -> ApiError:
-    """503 for a feature whose implementation is not part of this build."""
-    return ApiError(
-        503,
-        "not-available",
-        "Not available in this build",
-        f"{feature} is not available in this build ({missing} is missing)",
-        "use a kgqa build that includes it; the rest of the API works",
-    )

@@ -186,15 +186,6 @@ class Answered:
     stages: dict[str, float] = field(default_factory=dict)
 
 
-def _pipeline_available() -> bool:
-    try:
-        from kgqa.qa import pipeline
-
-        return hasattr(pipeline, "ask")
-    except ImportError:
-        return False
-
-
 def answer_with_pipeline(question: str, graph: Graph, linked: list[Any], bank: ExampleBank, hop: int) -> Answered:
     from kgqa.qa.pipeline import ask
 
@@ -250,13 +241,10 @@ def answer_with_examples(
     return Answered([], last_cypher, "no_answer", any_passed, None, ms, dict(stages))
 
 
-def _checker(graph: Graph) -> Callable | None:
-    """The shared Cypher checks (``kgqa.qa.cypher_checks.check_cypher``, with EXPLAIN), when available."""
-    try:
-        from kgqa.qa.cypher_checks import check_cypher
-    except ImportError:
-        return None
+def _checker(graph: Graph) -> Callable:
+    """The shared Cypher checks (``kgqa.qa.cypher_checks.check_cypher``, with EXPLAIN), cached per template."""
     from kgqa.graph.schema import introspect
+    from kgqa.qa.cypher_checks import check_cypher
 
     schema = introspect(graph)
 
@@ -332,9 +320,7 @@ def evaluate(
         graph, data, bank_dir, kb_info["hash"], per_template=per_template, force=rebuild, on_progress=on_progress
     )
     if mode == "auto":
-        mode = "pipeline" if _pipeline_available() else "examples"
-    if mode == "pipeline" and not _pipeline_available():
-        raise InputError("the ask pipeline (kgqa.qa.pipeline) is not available", "use --mode examples")
+        mode = "pipeline"
     run = _Run(graph, bank, mode, ExampleGenerator(bank, k=3), _checker(graph) if mode == "examples" else None)
 
     selections = {hop: select_questions(data, split, hop, limit, seed) for hop in hops}

@@ -103,12 +103,8 @@ def load_extractor(spec: str | None, settings: Any):
         if not hasattr(extractor, "extract"):
             raise ConfigError(f"{target!r} did not give an object with an extract() method")
         return extractor
-    try:
-        from kgqa.ingest.extract.base import get_extractor
-    except ImportError as exc:  # pragma: no cover - only before the extractor package exists
-        raise ConfigError(
-            "no extractor is installed (kgqa.ingest.extract is missing)", "pass --llm py:module:Class"
-        ) from exc
+    from kgqa.ingest.extract.base import get_extractor
+
     return get_extractor(spec, settings)
 
 
