@@ -241,4 +241,3 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
             title = "Graph unavailable or server busy"
         out[code] = {"model": Problem, "description": title}
     return out
-

@@ -17,6 +17,8 @@ from typing import Any
 
 from kgqa.api.jobs import Report
 from kgqa.config import Settings
+from kgqa.graph import queries
+from kgqa.graph.access import GraphAccess
 
 
 def text_doc_id(text: str) -> str:
@@ -39,11 +41,7 @@ def _build(graphs: Any, settings: Settings, path: Path, report: Report, source: 
         raise InputError(f"the document could not be ingested: {reasons}", "check the file's format and encoding")
     ids = [*summary.get("new", []), *summary.get("changed", []), *summary.get("unchanged", [])]
     if ids:  # the loader recorded our temporary path as the source; say where it really came from
-        graphs.run(
-            lambda g: g.write(
-                "MATCH (d:Document) WHERE d.id IN $ids SET d.source = $source", {"ids": ids, "source": source}
-            )
-        )
+        graphs.run(lambda g: g.write(queries.SET_DOCUMENT_SOURCE, {"ids": ids, "source": source}))
     return summary
 
 
@@ -88,7 +86,7 @@ def file_job(graphs: Any, settings: Settings, name: str, data: bytes) -> Callabl
     return work
 
 
-def retract(graph: Any, doc_id: str) -> dict[str, Any]:
+def retract(graph: GraphAccess, doc_id: str) -> dict[str, Any]:
     """Retract one document (its chunks, its evidence, facts left without evidence)."""
     from kgqa.ingest.pipeline import remove_documents
 

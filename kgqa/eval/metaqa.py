@@ -27,6 +27,7 @@ from typing import Any
 
 from kgqa.config import Settings
 from kgqa.errors import InputError
+from kgqa.graph.access import GraphAccess
 from kgqa.graph.client import Graph, QueryFailed
 from kgqa.ingest.triples import file_sha256, import_triples
 from kgqa.names import normalize_name
@@ -81,7 +82,9 @@ def select_questions(data: Path, split: str, hop: int, limit: int | None, seed: 
 # ---------------------------------------------------------------------------- KB and bank
 
 
-def ensure_kb(graph: Graph, kb: Path, *, force: bool = False, on_progress: Progress | None = None) -> dict[str, Any]:
+def ensure_kb(
+    graph: GraphAccess, kb: Path, *, force: bool = False, on_progress: Progress | None = None
+) -> dict[str, Any]:
     """Import the KB unless the marker node says this exact file is already loaded."""
     digest = file_sha256(kb)
     marker = graph.value("MATCH (m:KgqaMarker {id: $id}) RETURN m.hash AS h", {"id": MARKER_ID})
@@ -151,7 +154,7 @@ def ensure_bank(
 class Adjacency:
     """Undirected adjacency of the graph's entities, for the "answerable within k hops" figure."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: GraphAccess) -> None:
         rows = graph.read(
             "MATCH (a:Entity)-[r]->(b:Entity) RETURN a.id AS a, b.id AS b", timeout=600, max_rows=100_000_000
         ).rows
