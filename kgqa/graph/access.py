@@ -12,6 +12,9 @@ from typing import Any, Protocol
 
 from kgqa.config import Settings
 
+Params = dict[str, Any] | None
+OnBatch = Callable[[int], None] | None
+
 
 @dataclass
 class ReadResult:
@@ -29,31 +32,21 @@ class GraphAccess(Protocol):
     settings: Settings
 
     def read(
-        self,
-        cypher: str,
-        params: dict[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        max_rows: int | None = None,
+        self, cypher: str, params: Params = None, *, timeout: float | None = None, max_rows: int | None = None
     ) -> ReadResult:
         """Run a query in a read transaction."""
         ...
 
-    def value(self, cypher: str, params: dict[str, Any] | None = None, default: Any = None) -> Any:
+    def value(self, cypher: str, params: Params = None, default: Any = None) -> Any:
         """First column of the first row of a read query (or ``default``)."""
         ...
 
-    def write(self, cypher: str, params: dict[str, Any] | None = None) -> dict[str, int]:
+    def write(self, cypher: str, params: Params = None) -> dict[str, int]:
         """Run one write statement; return the server's counters."""
         ...
 
     def write_batches(
-        self,
-        cypher: str,
-        rows: Sequence[Any] | Iterable[Any],
-        *,
-        batch_size: int | None = None,
-        on_batch: Callable[[int], None] | None = None,
+        self, cypher: str, rows: Iterable[Any], *, batch_size: int | None = None, on_batch: OnBatch = None
     ) -> int:
         """Send ``rows`` as ``$rows`` to an ``UNWIND $rows AS row ...`` statement, in batches."""
         ...
