@@ -24,11 +24,12 @@ import time
 
 from kgqa.config import get_settings
 from kgqa.graph.client import Graph
+from kgqa.graph.queries import MERGE_FACTS
 from kgqa.graph.schema import ensure_constraints
 from kgqa.ingest.constraints import Evidence, FactRecord
 from kgqa.ingest.model import Chunk, Document
 from kgqa.ingest.resolve import EntityRecord
-from kgqa.ingest.write import MERGE_FACTS, GraphWriter, fact_rows
+from kgqa.ingest.write import GraphWriter, fact_rows
 from kgqa.ontology import load_ontology
 
 RELATIONS = [("WORKS_FOR", "Person", "Organization"), ("LIVES_IN", "Person", "Location"), ("MEMBER_OF", "Person", "Organization"), ("LOCATED_IN", "Organization", "Location")]  # fmt: skip

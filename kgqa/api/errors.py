@@ -149,96 +149,106 @@ def _loc(loc: Any) -> str:
     return ".".join(str(part) for part in loc) if isinstance(loc, list | tuple) else str(loc)
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into problem+json."""
+async def _api_error(request: Request, exc: ApiError) -> Response:
+    return problem_response(
+        exc.status,
+        exc.slug,
+        exc.title,
+        exc.detail,
+        exc.hint,
+        instance=request.url.path,
+        headers=exc.headers,
+        errors=exc.errors,
+    )
 
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> Response:
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no such endpoint: {request.method} {request.url.path}"
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
+        detail = "the request body could not be parsed (not JSON, or nested too deeply)"
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+    return http_problem(exc.status_code, detail, instance=request.url.path, headers=headers or None)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    errors = []
+    malformed = False
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            malformed = True
+        errors.append({"loc": _loc(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type")})
+    if malformed:
         return problem_response(
-            exc.status,
-            exc.slug,
-            exc.title,
-            exc.detail,
-            exc.hint,
-            instance=request.url.path,
-            headers=exc.headers,
-            errors=exc.errors,
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
-        if exc.status_code == 404 and detail == "Not Found":
-            detail = f"no such endpoint: {request.method} {request.url.path}"
-        if exc.status_code == 400 and detail == "There was an error parsing the body":
-            detail = "the request body could not be parsed (not JSON, or nested too deeply)"
-        headers = dict(getattr(exc, "headers", None) or {})
-        if exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}"
-            allowed = _allowed_methods(request)
-            if allowed:
-                headers["Allow"] = ", ".join(allowed)
-        return http_problem(exc.status_code, detail, instance=request.url.path, headers=headers or None)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        errors = []
-        malformed = False
-        for err in exc.errors():
-            if err.get("type") == "json_invalid":
-                malformed = True
-            errors.append({"loc": _loc(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type")})
-        if malformed:
-            return problem_response(
-                400,
-                "malformed-json",
-                "Malformed JSON",
-                "the request body is not valid JSON",
-                "send a JSON object with Content-Type: application/json",
-                instance=request.url.path,
-                errors=errors,
-            )
-        first = errors[0] if errors else {"loc": "", "msg": "invalid request"}
-        return problem_response(
-            422,
-            "invalid-request",
-            "Invalid request",
-            f"{first['loc']}: {first['msg']}" if first["loc"] else first["msg"],
-            "check the request against /openapi.json",
+            400,
+            "malformed-json",
+            "Malformed JSON",
+            "the request body is not valid JSON",
+            "send a JSON object with Content-Type: application/json",
             instance=request.url.path,
             errors=errors,
         )
+    first = errors[0] if errors else {"loc": "", "msg": "invalid request"}
+    return problem_response(
+        422,
+        "invalid-request",
+        "Invalid request",
+        f"{first['loc']}: {first['msg']}" if first["loc"] else first["msg"],
+        "check the request against /openapi.json",
+        instance=request.url.path,
+        errors=errors,
+    )
 
-    @app.exception_handler(GraphUnavailable)
-    async def _graph_down(request: Request, exc: GraphUnavailable) -> Response:
-        return graph_unavailable_response(exc, request.url.path)
 
-    @app.exception_handler(KgqaError)
-    async def _kgqa_error(request: Request, exc: KgqaError) -> Response:
-        if isinstance(exc, InputError):
-            return problem_response(
-                400, "bad-input", "Unusable input", exc.message, exc.hint, instance=request.url.path
-            )
-        if isinstance(exc, QueryTimedOut):
-            return query_timeout_response(exc, request.url.path)
-        if isinstance(exc, QueryRejected):
-            return problem_response(
-                422, "query-rejected", "Query rejected", exc.message, exc.hint, instance=request.url.path
-            )
-        if isinstance(exc, ConfigError):
-            log.error("configuration error on %s: %s", request.url.path, exc)
-            return problem_response(
-                500, "configuration", "Server misconfigured", exc.message, exc.hint, instance=request.url.path
-            )
-        log.error("kgqa error on %s: %s", request.url.path, exc)
+async def _graph_down(request: Request, exc: GraphUnavailable) -> Response:
+    return graph_unavailable_response(exc, request.url.path)
+
+
+async def _kgqa_error(request: Request, exc: KgqaError) -> Response:
+    if isinstance(exc, InputError):
+        return problem_response(400, "bad-input", "Unusable input", exc.message, exc.hint, instance=request.url.path)
+    if isinstance(exc, QueryTimedOut):
+        return query_timeout_response(exc, request.url.path)
+    if isinstance(exc, QueryRejected):
         return problem_response(
-            502, "graph-query-failed", "Graph query failed", exc.message, exc.hint, instance=request.url.path
+            422, "query-rejected", "Query rejected", exc.message, exc.hint, instance=request.url.path
         )
+    if isinstance(exc, ConfigError):
+        log.error("configuration error on %s: %s", request.url.path, exc)
+        return problem_response(
+            500, "configuration", "Server misconfigured", exc.message, exc.hint, instance=request.url.path
+        )
+    log.error("kgqa error on %s: %s", request.url.path, exc)
+    return problem_response(
+        502, "graph-query-failed", "Graph query failed", exc.message, exc.hint, instance=request.url.path
+    )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return http_problem(500, f"unexpected {type(exc).__name__}", instance=request.url.path)
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return http_problem(500, f"unexpected {type(exc).__name__}", instance=request.url.path)
+
+
+_HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
+    (ApiError, _api_error),
+    (StarletteHTTPException, _http_error),
+    (RequestValidationError, _validation_error),
+    (GraphUnavailable, _graph_down),
+    (KgqaError, _kgqa_error),
+    (Exception, _unexpected),
+)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem+json."""
+    for exc_type, handler in _HANDLERS:
+        app.add_exception_handler(exc_type, handler)
 
 
 # Documented error responses for OpenAPI (so clients and schemathesis know the shape).
@@ -250,14 +260,3 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
             title = "Graph unavailable or server busy"
         out[code] = {"model": Problem, "description": title}
     return out
-
-
-def not_available(feature: str, missing: str) -> ApiError:
-    """503 for a feature whose implementation is not part of this build."""
-    return ApiError(
-        503,
-        "not-available",
-        "Not available in this build",
-        f"{feature} is not available in this build ({missing} is missing)",
-        "use a kgqa build that includes it; the rest of the API works",
-    )

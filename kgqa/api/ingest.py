@@ -1,7 +1,7 @@
 """Adapter between the API and the build pipeline (``kgqa.ingest.pipeline``): ingestion jobs and retraction.
 
-Kept apart from the routes so the API still works (answering 503 "not available in this build") when the
-build pipeline is not part of the build. Ingestion goes through ``run_build`` exactly like ``kgqa build``:
+Kept apart from the routes, and imported lazily so the API starts without loading the build pipeline.
+Ingestion goes through ``run_build`` exactly like ``kgqa build``:
 a JSON document becomes a one-line JSONL file (id, text, title, metadata), an upload keeps its file name
 (which becomes its document id, as for ``kgqa build FILE``).
 """
@@ -15,21 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kgqa.api.errors import not_available
 from kgqa.api.jobs import Report
 from kgqa.config import Settings
-
-
-def _pipeline() -> Any:
-    try:
-        from kgqa.ingest import pipeline
-    except ImportError as exc:
-        raise not_available("document ingestion", "kgqa.ingest.pipeline") from exc
-    return pipeline
-
-
-def check_available() -> None:
-    _pipeline()
+from kgqa.graph import queries
+from kgqa.graph.access import GraphAccess
 
 
 def text_doc_id(text: str) -> str:
@@ -38,7 +27,7 @@ def text_doc_id(text: str) -> str:
 
 
 def _build(graphs: Any, settings: Settings, path: Path, report: Report, source: str) -> dict[str, Any]:
-    pipeline = _pipeline()
+    from kgqa.ingest import pipeline
 
     def progress(stage: str, done: int, total: int) -> None:
         report(done, total or None, stage)
@@ -52,11 +41,7 @@ def _build(graphs: Any, settings: Settings, path: Path, report: Report, source: 
         raise InputError(f"the document could not be ingested: {reasons}", "check the file's format and encoding")
     ids = [*summary.get("new", []), *summary.get("changed", []), *summary.get("unchanged", [])]
     if ids:  # the loader recorded our temporary path as the source; say where it really came from
-        graphs.run(
-            lambda g: g.write(
-                "MATCH (d:Document) WHERE d.id IN $ids SET d.source = $source", {"ids": ids, "source": source}
-            )
-        )
+        graphs.run(lambda g: g.write(queries.SET_DOCUMENT_SOURCE, {"ids": ids, "source": source}))
     return summary
 
 
@@ -101,9 +86,11 @@ def file_job(graphs: Any, settings: Settings, name: str, data: bytes) -> Callabl
     return work
 
 
-def retract(graph: Any, doc_id: str) -> dict[str, Any]:
+def retract(graph: GraphAccess, doc_id: str) -> dict[str, Any]:
     """Retract one document (its chunks, its evidence, facts left without evidence)."""
-    return _plain(_pipeline().remove_documents(graph, [doc_id]))
+    from kgqa.ingest.pipeline import remove_documents
+
+    return _plain(remove_documents(graph, [doc_id]))
 
 
 def _plain(value: Any) -> dict[str, Any]:

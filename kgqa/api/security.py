@@ -22,6 +22,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgqa.api.errors import ApiError, http_problem
@@ -154,6 +155,44 @@ class GuardMiddleware:
         client = scope.get("client")
         return "ip:" + (client[0] if client else "unknown")
 
+    def _body_limit(self, headers: Headers) -> int:
+        content_type = headers.get("content-type", "").lower()
+        if content_type.startswith("multipart/"):
+            return self.settings.api_max_upload_bytes
+        return self.settings.api_max_json_bytes
+
+    def refusal(self, scope: Scope, headers: Headers, path: str, limit: int) -> Response | None:
+        """The problem response for a request refused before it runs (rate, Content-Length, busy), or None."""
+        wait = self.limiter.take(self.identity(scope, headers))
+        if wait > 0:
+            return http_problem(
+                429,
+                f"rate limit of {self.settings.api_rate_limit:g} requests/second "
+                f"(burst {self.settings.api_rate_burst}) exceeded",
+                instance=path,
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.strip().isdigit():
+                return http_problem(400, "invalid Content-Length header", instance=path)
+            if int(length) > limit:
+                return http_problem(
+                    413,
+                    f"the request body ({int(length)} bytes) exceeds the limit of {limit} bytes",
+                    "JSON bodies are limited by KGQA_API_MAX_JSON_BYTES, uploads by KGQA_API_MAX_UPLOAD_BYTES",
+                    instance=path,
+                )
+        if self.inflight >= self.settings.api_max_inflight:
+            return http_problem(
+                503,
+                f"the server is busy ({self.inflight} requests in flight)",
+                "retry after the number of seconds in Retry-After",
+                instance=path,
+                headers={"Retry-After": "2"},
+            )
+        return None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -163,84 +202,52 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-
-        wait = self.limiter.take(self.identity(scope, headers))
-        if wait > 0:
-            retry = max(1, math.ceil(wait))
-            await http_problem(
-                429,
-                f"rate limit of {self.settings.api_rate_limit:g} requests/second "
-                f"(burst {self.settings.api_rate_burst}) exceeded",
-                instance=path,
-                headers={"Retry-After": str(retry)},
-            )(scope, receive, send)
+        limit = self._body_limit(headers)
+        refused = self.refusal(scope, headers, path, limit)
+        if refused is not None:
+            await refused(scope, receive, send)
             return
-
-        content_type = headers.get("content-type", "").lower()
-        limit = (
-            self.settings.api_max_upload_bytes
-            if content_type.startswith("multipart/")
-            else self.settings.api_max_json_bytes
-        )
-        length = headers.get("content-length")
-        if length is not None:
-            if not length.strip().isdigit():
-                await http_problem(400, "invalid Content-Length header", instance=path)(scope, receive, send)
-                return
-            if int(length) > limit:
-                await http_problem(
-                    413,
-                    f"the request body ({int(length)} bytes) exceeds the limit of {limit} bytes",
-                    "JSON bodies are limited by KGQA_API_MAX_JSON_BYTES, uploads by KGQA_API_MAX_UPLOAD_BYTES",
-                    instance=path,
-                )(scope, receive, send)
-                return
-
-        if self.inflight >= self.settings.api_max_inflight:
-            await http_problem(
-                503,
-                f"the server is busy ({self.inflight} requests in flight)",
-                "retry after the number of seconds in Retry-After",
-                instance=path,
-                headers={"Retry-After": "2"},
-            )(scope, receive, send)
-            return
-
-        received = 0
-        body_done = False
-        timeout = self.settings.api_body_timeout
-
-        async def guarded_receive() -> Message:
-            nonlocal received, body_done
-            if body_done:  # after the body, receive() only waits for a disconnect: no timeout
-                return await receive()
-            try:
-                message = await asyncio.wait_for(receive(), timeout=timeout)
-            except TimeoutError:
-                raise BodyTimeout(timeout) from None
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(limit)
-                if not message.get("more_body", False):
-                    body_done = True
-            else:
-                body_done = True
-            return message
-
-        started = False
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        guard = _BodyGuard(receive, send, limit, self.settings.api_body_timeout)
         self.inflight += 1
         try:
-            await self.app(scope, guarded_receive, tracked_send)
+            await self.app(scope, guard.receive, guard.send)
         except (BodyTooLarge, BodyTimeout) as exc:  # raised outside a route (e.g. while parsing a form)
-            if not started:
+            if not guard.started:
                 await http_problem(exc.status_code, str(exc.detail), instance=path)(scope, receive, send)
         finally:
             self.inflight -= 1
+
+
+class _BodyGuard:
+    """``receive`` with a body size cap and a per-message timeout; ``send`` that notes a started response."""
+
+    def __init__(self, receive: Receive, send: Send, limit: int, timeout: float) -> None:
+        self._receive = receive
+        self._send = send
+        self.limit = limit
+        self.timeout = timeout
+        self.received = 0
+        self.body_done = False
+        self.started = False
+
+    async def receive(self) -> Message:
+        if self.body_done:  # after the body, receive() only waits for a disconnect: no timeout
+            return await self._receive()
+        try:
+            message = await asyncio.wait_for(self._receive(), timeout=self.timeout)
+        except TimeoutError:
+            raise BodyTimeout(self.timeout) from None
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                raise BodyTooLarge(self.limit)
+            if not message.get("more_body", False):
+                self.body_done = True
+        else:
+            self.body_done = True
+        return message
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)

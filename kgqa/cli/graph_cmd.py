@@ -12,6 +12,7 @@ from kgqa.cli.common import open_graph
 from kgqa.cli.output import emit, err, kv_table, out
 from kgqa.config import get_settings
 from kgqa.errors import ConfigError
+from kgqa.graph import queries
 from kgqa.graph.embedded import EmbeddedServer, server_for
 from kgqa.graph.schema import ensure_constraints, introspect
 from kgqa.procs import all_servers as all_servers_running
@@ -109,8 +110,8 @@ def status(
     if info.get("running", True):
         with open_graph() as graph:
             info["flavor"] = graph.flavor
-            info["nodes"] = graph.value("MATCH (n) RETURN count(n) AS c", default=0)
-            info["relationships"] = graph.value("MATCH ()-[r]->() RETURN count(r) AS c", default=0)
+            info["nodes"] = graph.value(queries.COUNT_NODES, default=0)
+            info["relationships"] = graph.value(queries.COUNT_RELATIONSHIPS, default=0)
             info["running"] = True
     emit(info, as_json, lambda d: out.print(kv_table("graph server", d)))
 

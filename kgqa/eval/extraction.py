@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from kgqa.errors import InputError
+from kgqa.graph.access import GraphAccess
 from kgqa.ingest.load import MARKDOWN_SUFFIXES, html_to_text, markdown_to_text
 from kgqa.ingest.model import Chunk, Document
 from kgqa.ontology import Ontology
@@ -278,7 +279,7 @@ def load_gold(path: str | Path, ontology: Ontology) -> list[Triple]:
 # ----------------------------------------------------------------------------------------------------------
 
 
-def graph_triples(graph, ontology: Ontology) -> list[Triple]:
+def graph_triples(graph: GraphAccess, ontology: Ontology) -> list[Triple]:
     """Every fact relationship of an ontology type between two entities in the graph."""
     res = graph.read(
         "MATCH (s:Entity)-[r]->(o:Entity) WHERE type(r) IN $types RETURN s.name AS s, type(r) AS r, o.name AS o",
@@ -290,7 +291,7 @@ def graph_triples(graph, ontology: Ontology) -> list[Triple]:
     return [Triple(str(row["s"]), str(row["r"]), str(row["o"])) for row in res.rows if row["s"] and row["o"]]
 
 
-def graph_entity_names(graph) -> list[str]:
+def graph_entity_names(graph: GraphAccess) -> list[str]:
     """The canonical name of every entity in the graph."""
     res = graph.read("MATCH (e:Entity) RETURN e.name AS name", {}, max_rows=10_000_000)
     return [str(row["name"]) for row in res.rows if row["name"]]

@@ -27,6 +27,7 @@ from typing import Any
 
 from kgqa.config import Settings
 from kgqa.errors import InputError
+from kgqa.graph.access import GraphAccess
 from kgqa.graph.client import Graph, QueryFailed
 from kgqa.ingest.triples import file_sha256, import_triples
 from kgqa.names import normalize_name
@@ -81,7 +82,9 @@ def select_questions(data: Path, split: str, hop: int, limit: int | None, seed: 
 # ---------------------------------------------------------------------------- KB and bank
 
 
-def ensure_kb(graph: Graph, kb: Path, *, force: bool = False, on_progress: Progress | None = None) -> dict[str, Any]:
+def ensure_kb(
+    graph: GraphAccess, kb: Path, *, force: bool = False, on_progress: Progress | None = None
+) -> dict[str, Any]:
     """Import the KB unless the marker node says this exact file is already loaded."""
     digest = file_sha256(kb)
     marker = graph.value("MATCH (m:KgqaMarker {id: $id}) RETURN m.hash AS h", {"id": MARKER_ID})
@@ -151,7 +154,7 @@ def ensure_bank(
 class Adjacency:
     """Undirected adjacency of the graph's entities, for the "answerable within k hops" figure."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: GraphAccess) -> None:
         rows = graph.read(
             "MATCH (a:Entity)-[r]->(b:Entity) RETURN a.id AS a, b.id AS b", timeout=600, max_rows=100_000_000
         ).rows
@@ -185,15 +188,6 @@ class Answered:
     ms: float
     stages: dict[str, float] = field(default_factory=dict)
     linked: list[str] = field(default_factory=list)  # entity ids the pipeline linked (own linking, --link)
-
-
-def _pipeline_available() -> bool:
-    try:
-        from kgqa.qa import pipeline
-
-        return hasattr(pipeline, "ask")
-    except ImportError:
-        return False
 
 
 def answer_with_pipeline(
@@ -263,13 +257,10 @@ def answer_with_examples(
     return Answered([], last_cypher, "no_answer", any_passed, None, ms, dict(stages))
 
 
-def _checker(graph: Graph) -> Callable | None:
-    """The shared Cypher checks (``kgqa.qa.cypher_checks.check_cypher``, with EXPLAIN), when available."""
-    try:
-        from kgqa.qa.cypher_checks import check_cypher
-    except ImportError:
-        return None
+def _checker(graph: Graph) -> Callable:
+    """The shared Cypher checks (``kgqa.qa.cypher_checks.check_cypher``, with EXPLAIN), cached per template."""
     from kgqa.graph.schema import introspect
+    from kgqa.qa.cypher_checks import check_cypher
 
     schema = introspect(graph)
 
@@ -349,9 +340,7 @@ def evaluate(
         graph, data, bank_dir, kb_info["hash"], per_template=per_template, force=rebuild, on_progress=on_progress
     )
     if mode == "auto":
-        mode = "pipeline" if _pipeline_available() else "examples"
-    if mode == "pipeline" and not _pipeline_available():
-        raise InputError("the ask pipeline (kgqa.qa.pipeline) is not available", "use --mode examples")
+        mode = "pipeline"
     if link and mode != "pipeline":
         raise InputError("--link measures the ask pipeline's own linking", "use --mode pipeline (or auto)")
     run = _Run(graph, bank, mode, ExampleGenerator(bank, k=3), _checker(graph) if mode == "examples" else None, link)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
@@ -26,7 +25,10 @@ from neo4j.exceptions import (
 from kgqa.config import Settings, get_settings
 from kgqa.errors import GraphUnavailable, KgqaError
 from kgqa.graph import version
+from kgqa.graph.access import ReadResult
 from kgqa.graph.cancel import ReadGuard
+
+__all__ = ["Flavor", "Graph", "QueryFailed", "QueryTimedOut", "ReadResult", "plain"]
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +63,6 @@ class QueryTimedOut(QueryFailed):
 _TIMEOUT_CODES = ("TransactionTimedOut", "TransactionTimedOutClientConfiguration")
 
 
-@dataclass
-class ReadResult:
-    """Rows of a read query, converted to plain Python values."""
-
-    rows: list[dict[str, Any]]
-    truncated: bool = False
-    elapsed_ms: float = 0.0
-    keys: list[str] = field(default_factory=list)
-
-
 def plain(value: Any) -> Any:
     """Convert driver values (nodes, relationships, paths) into JSON-ready dicts and lists."""
     if isinstance(value, neo_graph.Node):
@@ -101,7 +93,7 @@ def plain(value: Any) -> Any:
 
 
 class Graph:
-    """A connection to one graph database (embedded ArcadeDB or Neo4j)."""
+    """A connection to one graph database (embedded ArcadeDB or Neo4j); implements ``GraphAccess``."""
 
     def __init__(self, driver: Driver, database: str | None, flavor: Flavor, settings: Settings, uri: str) -> None:
         self.driver = driver
@@ -237,14 +229,14 @@ class Graph:
     def write_batches(
         self,
         cypher: str,
-        rows: Sequence[dict[str, Any]] | Iterable[dict[str, Any]],
+        rows: Sequence[Any] | Iterable[Any],
         *,
         batch_size: int | None = None,
         on_batch: Callable[[int], None] | None = None,
     ) -> int:
         """Send ``rows`` as ``$rows`` to an ``UNWIND $rows AS row ...`` statement, in batches."""
         size = batch_size or self.settings.graph_batch_size
-        batch: list[dict[str, Any]] = []
+        batch: list[Any] = []
         sent = 0
         for row in rows:
             batch.append(row)

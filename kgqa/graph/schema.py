@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kgqa.graph.client import Graph
+from kgqa.graph.access import GraphAccess
 
 # Labels kgqa itself manages; every extracted entity also carries :Entity.
 STRUCTURAL_LABELS = ("Document", "Chunk", "Entity")
@@ -49,7 +49,7 @@ def _type_label(labels: list[str]) -> str:
     return labels[0] if labels else ""
 
 
-def introspect(graph: Graph, sample: int = 5000) -> GraphSchema:
+def introspect(graph: GraphAccess, sample: int = 5000) -> GraphSchema:
     """Read the schema from the data itself, sampling ``sample`` relationships and nodes.
 
     Both servers answer these plain MATCH queries; ``db.*`` procedures differ between them.
@@ -116,7 +116,7 @@ def introspect(graph: Graph, sample: int = 5000) -> GraphSchema:
     return schema
 
 
-def _catalogue(graph: Graph, cypher: str) -> list[str] | None:
+def _catalogue(graph: GraphAccess, cypher: str) -> list[str] | None:
     """Names from a db.* catalogue procedure; None when the server does not offer it."""
     from kgqa.graph.client import QueryFailed
 
@@ -141,7 +141,7 @@ INDEXES = [
 ]
 
 
-def ensure_constraints(graph: Graph) -> list[str]:
+def ensure_constraints(graph: GraphAccess) -> list[str]:
     """Create kgqa's uniqueness constraints and indexes if missing; return the statements run.
 
     ``IF NOT EXISTS`` syntax is accepted by Neo4j 5 and the embedded ArcadeDB server alike.

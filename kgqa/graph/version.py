@@ -13,9 +13,7 @@ import threading
 import time
 from typing import Any
 
-# Two plain counts: both servers answer them from their counters (one combined query is ~3× slower on ArcadeDB).
-NODES = "MATCH (n) RETURN count(n) AS c"
-RELS = "MATCH ()-[r]->() RETURN count(r) AS c"
+from kgqa.graph import queries
 
 _lock = threading.Lock()
 _writes: dict[tuple[str, str | None], int] = {}
@@ -53,7 +51,13 @@ def graph_version(graph: Any, max_age: float = 1.0) -> tuple[int, int, int]:
         writes = _writes.get(key, 0)
         cached = _fingerprints.get(key)
     if cached is None or now - cached[0] >= max_age:
-        cached = (now, (int(graph.value(NODES, default=0) or 0), int(graph.value(RELS, default=0) or 0)))
+        cached = (
+            now,
+            (
+                int(graph.value(queries.COUNT_NODES, default=0) or 0),
+                int(graph.value(queries.COUNT_RELATIONSHIPS, default=0) or 0),
+            ),
+        )
         with _lock:
             _fingerprints[key] = cached
     return (writes, *cached[1])

@@ -13,19 +13,21 @@ import contextlib
 import importlib
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kgqa.errors import ConfigError, GraphUnavailable, InputError, KgqaError
+from kgqa.graph import queries
+from kgqa.graph.access import GraphAccess
 from kgqa.graph.schema import ensure_constraints
 from kgqa.ingest.chunk import chunk_document
-from kgqa.ingest.constraints import ConstraintReport, Evidence, FactRecord, check_facts, finalize
+from kgqa.ingest.constraints import ConstraintReport
+from kgqa.ingest.document import corpus_type_votes, process_document
 from kgqa.ingest.load import DEFAULT_MAX_BYTES, LoadFailure, load_paths
-from kgqa.ingest.model import Chunk, Document, Extraction, Fact
-from kgqa.ingest.resolve import EntityRegistry, Mention, MergeEvent, normalize
+from kgqa.ingest.model import Chunk, Document, Extraction
+from kgqa.ingest.resolve import EntityRegistry, MergeEvent
 from kgqa.ingest.write import DocumentPayload, GraphWriter
 from kgqa.ontology import Ontology, load_ontology
 
@@ -103,233 +105,20 @@ def load_extractor(spec: str | None, settings: Any):
         if not hasattr(extractor, "extract"):
             raise ConfigError(f"{target!r} did not give an object with an extract() method")
         return extractor
-    try:
-        from kgqa.ingest.extract.base import get_extractor
-    except ImportError as exc:  # pragma: no cover - only before the extractor package exists
-        raise ConfigError(
-            "no extractor is installed (kgqa.ingest.extract is missing)", "pass --llm py:module:Class"
-        ) from exc
+    from kgqa.ingest.extract.base import get_extractor
+
     return get_extractor(spec, settings)
-
-
-# --------------------------------------------------------------------------------------------- one document
-
-
-def corpus_type_votes(extractions: list[list[Extraction]], ontology: Ontology) -> dict[str, Counter]:
-    """Normalised name → Counter of the types extractors gave its mentions, over several documents."""
-    votes: dict[str, Counter] = {}
-    for per_doc in extractions:
-        for ex in per_doc:
-            for m in ex.mentions:
-                if m.type and ontology.entity(m.type):
-                    votes.setdefault(normalize(m.name, None), Counter())[m.type] += 1
-    return votes
-
-
-def _apply_consensus(
-    mentions: list, facts: list[Fact], ontology: Ontology, registry: EntityRegistry, corpus: dict[str, Counter]
-) -> list[str]:
-    """Re-type names whose type disagrees with a clear majority (corpus votes + entities already known)."""
-    cache: dict[str, Counter] = {}
-    changes: list[str] = []
-
-    def votes(name: str) -> Counter:
-        key = normalize(name, None)
-        if key not in cache:
-            c = Counter(corpus.get(key, {}))
-            for t in ontology.entity_names:
-                if registry.exact(normalize(name, t), t) is not None:
-                    c[t] += 3
-            cache[key] = c
-        return cache[key]
-
-    def consensus(name: str, given: str | None, allowed: list[str]) -> str | None:
-        if given is None:
-            return None
-        c = votes(name)
-        if not c:
-            return None
-        best, n = c.most_common(1)[0]
-        if best == given or best not in allowed or n < 2 or n < 2 * c.get(given, 0):
-            return None
-        changes.append(f"{name!r}: {given} → {best} (type votes across documents: {dict(c)})")
-        return best
-
-    all_types = ontology.entity_names
-    for m in mentions:
-        m.type = consensus(m.name, m.type, all_types) or m.type
-    for f in facts:
-        rel = ontology.relation(f.relation)
-        if rel is None:
-            continue
-        if len(rel.domain) > 1:
-            f.subject_type = consensus(f.subject, f.subject_type, rel.domain) or f.subject_type
-        if len(rel.range) > 1:
-            f.object_type = consensus(f.object, f.object_type, rel.range) or f.object_type
-    return list(dict.fromkeys(changes))
-
-
-def _known_types(mentions: list, facts: list[Fact], ontology: Ontology, registry: EntityRegistry) -> dict[str, str]:
-    """Surface name → entity type, from (by priority) typed mentions, unambiguously typed fact ends, and
-    entities already known under the same normalised name (when exactly one type has it)."""
-    votes: dict[str, Counter] = {}
-
-    def vote(name: str, type_: str | None, weight: int) -> None:
-        if type_ and ontology.entity(type_):
-            votes.setdefault(normalize(name, None), Counter())[type_] += weight
-
-    for m in mentions:
-        vote(m.name, m.type, 3)
-    for f in facts:
-        rel = ontology.relation(f.relation)
-        if rel is None:
-            continue
-        vote(f.subject, f.subject_type or (rel.domain[0] if len(rel.domain) == 1 else None), 1)
-        vote(f.object, f.object_type or (rel.range[0] if len(rel.range) == 1 else None), 1)
-    names = {normalize(n, None): n for f in facts for n in (f.subject, f.object)}
-    known: dict[str, str] = {}
-    for norm, name in names.items():
-        if norm in votes:
-            known[name] = votes[norm].most_common(1)[0][0]
-            continue
-        types = {t for t in ontology.entity_names if registry.exact(normalize(name, t), t) is not None}
-        if len(types) == 1:
-            known[name] = types.pop()
-    return known
-
-
-def _sentence_for(chunk: Chunk, fact: Fact) -> int | None:
-    if fact.sentence_index is not None:
-        return fact.sentence_index
-    text = " ".join((fact.sentence or "").split())
-    if text:
-        for s in chunk.sentences:
-            flat = " ".join(s.text.split())
-            if text == flat or text in flat or flat in text:
-                return s.index
-    return None
-
-
-def process_document(
-    doc: Document,
-    chunks: list[Chunk],
-    extractions: list[Extraction],
-    ontology: Ontology,
-    registry: EntityRegistry,
-    extractor_name: str,
-    corpus_votes: dict[str, Counter] | None = None,
-) -> tuple[DocumentPayload, ConstraintReport, list[MergeEvent], int]:
-    """Extractions of one document → a payload to write (resolving entities in ``registry``).
-
-    ``corpus_votes`` (normalised name → type counts over the documents extracted together) lets a clear
-    corpus-wide majority correct an extractor's type for a name (e.g. a person typed as an organisation in
-    one sentence), in mentions and in fact slots whose domain/range allows that type."""
-    if len(extractions) != len(chunks):
-        raise InputError(f"the extractor returned {len(extractions)} results for {len(chunks)} chunks")
-    owner: dict[int, Chunk] = {}  # sentence index → first chunk holding it (overlapping sentences)
-    sentence_text: dict[int, str] = {}
-    for chunk in chunks:
-        for s in chunk.sentences:
-            owner.setdefault(s.index, chunk)
-            sentence_text.setdefault(s.index, s.text)
-    chunk_by_id = {c.id: c for c in chunks}
-
-    facts: list[Fact] = []
-    mentions = []
-    for chunk, extraction in zip(chunks, extractions, strict=True):
-        for m in extraction.mentions:
-            if m.chunk_id not in chunk_by_id:
-                m.chunk_id = chunk.id
-            mentions.append(m)
-        for f in extraction.facts:
-            home = chunk_by_id.get(f.chunk_id, chunk)
-            index = _sentence_for(home, f)
-            if index is not None and index in owner:
-                home = owner[index]
-            f.doc_id = doc.id
-            f.chunk_id = home.id
-            f.sentence_index = index
-            f.sentence = f.sentence or (sentence_text.get(index, "") if index is not None else "")
-            f.extractor = f.extractor or extractor_name
-            facts.append(f)
-
-    retyped = _apply_consensus(mentions, facts, ontology, registry, corpus_votes or {})
-    known_types = _known_types(mentions, facts, ontology, registry)
-    kept, report = check_facts(facts, ontology, known_types)
-    report.retyped[:0] = retyped
-
-    def position_of_fact(f: Fact) -> int:
-        c = chunk_by_id[f.chunk_id]
-        if f.sentence_index is not None:
-            for s in c.sentences:
-                if s.index == f.sentence_index:
-                    return s.start
-        return c.start
-
-    def mention_type(m) -> str | None:
-        if m.type and ontology.entity(m.type):
-            return m.type
-        return known_types.get(m.name)  # an untyped mention typed by a fact about the same name
-
-    resolve_mentions: list[Mention] = []
-    for m in mentions:
-        t = mention_type(m)
-        if t is None:
-            continue  # untyped mention no fact gave a type to: not an entity we can place
-        pos = m.start if m.start is not None else chunk_by_id[m.chunk_id].start
-        resolve_mentions.append(Mention(m.name, t, pos))
-    for f in kept:
-        pos = position_of_fact(f)
-        resolve_mentions.append(Mention(f.subject, f.subject_type, pos))
-        resolve_mentions.append(Mention(f.object, f.object_type, pos))
-    mapping, merges = registry.resolve_document(doc.id, resolve_mentions, doc.title)
-
-    def eid(name: str, type_: str | None) -> str | None:
-        return mapping.get((" ".join(name.split()), type_))
-
-    records: list[FactRecord] = []
-    for f in kept:
-        s, o = eid(f.subject, f.subject_type), eid(f.object, f.object_type)
-        if not s or not o:
-            continue
-        key = f"{f.chunk_id}/{f.sentence_index if f.sentence_index is not None else '-'}"
-        records.append(
-            FactRecord(
-                s,
-                f.relation,
-                o,
-                [Evidence(key, doc.id, f.chunk_id, f.sentence, f.extractor, float(f.confidence))],
-            )
-        )
-    final, report2 = finalize(records, ontology)
-    report.extend(report2)
-
-    mention_pairs: list[tuple[str, str]] = []
-    for m in mentions:
-        t = mention_type(m)
-        e = eid(m.name, t) if t else None
-        if e:
-            mention_pairs.append((m.chunk_id, e))
-    for fr in final:
-        for ev in fr.evidence:
-            mention_pairs.append((ev.chunk_id, fr.subject_id))
-            mention_pairs.append((ev.chunk_id, fr.object_id))
-    mention_pairs = list(dict.fromkeys(mention_pairs))
-    used = {e for _, e in mention_pairs}
-    entities = [registry.by_id[e] for e in sorted(used)]
-    payload = DocumentPayload(doc=doc, chunks=chunks, entities=entities, mentions=mention_pairs, facts=final)
-    return payload, report, merges, len(mentions)
 
 
 # --------------------------------------------------------------------------------------------- the build
 
 
-def document_hashes(graph, doc_ids: list[str]) -> dict[str, str | None]:
+def document_hashes(graph: GraphAccess, doc_ids: list[str]) -> dict[str, str | None]:
     """``{doc_id: hash}`` for the given ids that exist in the graph (hash None = never completed)."""
     found: dict[str, str | None] = {}
     for i in range(0, len(doc_ids), 5000):
         rows = graph.read(
-            "UNWIND $ids AS id MATCH (d:Document {id: id}) RETURN d.id AS id, d.hash AS hash",
+            queries.DOCUMENT_HASHES,
             {"ids": doc_ids[i : i + 5000]},
             max_rows=10_000_000,
             timeout=600,
@@ -338,17 +127,18 @@ def document_hashes(graph, doc_ids: list[str]) -> dict[str, str | None]:
     return found
 
 
-def graph_counts(graph) -> dict[str, int]:
+def graph_counts(graph: GraphAccess) -> dict[str, int]:
+    """Documents, chunks, entities and facts in the graph."""
     return {
-        "documents": graph.value("MATCH (d:Document) RETURN count(d) AS c", default=0),
-        "chunks": graph.value("MATCH (c:Chunk) RETURN count(c) AS c", default=0),
-        "entities": graph.value("MATCH (e:Entity) RETURN count(e) AS c", default=0),
-        "facts": graph.value("MATCH (:Entity)-[r]->(:Entity) RETURN count(r) AS c", default=0),
+        "documents": graph.value(queries.COUNT_DOCUMENTS, default=0),
+        "chunks": graph.value(queries.COUNT_CHUNKS, default=0),
+        "entities": graph.value(queries.COUNT_ENTITIES, default=0),
+        "facts": graph.value(queries.COUNT_FACTS, default=0),
     }
 
 
 def run_build(
-    graph,
+    graph: GraphAccess,
     paths: list[str | Path],
     options: BuildOptions | None = None,
     settings: Any = None,
@@ -400,6 +190,81 @@ def run_build(
     return report
 
 
+class _Group:
+    """Payloads waiting to be written together (one transaction); a refused group is retried one by one."""
+
+    def __init__(self, writer: GraphWriter, existing: dict[str, str | None], report: BuildReport) -> None:
+        self.writer = writer
+        self.existing = existing
+        self.report = report
+        self.payloads: list[DocumentPayload] = []
+        self.rows = 0
+        self.last_flush = time.monotonic()
+        self.batch_rows = getattr(writer.graph.settings, "graph_batch_size", 1000)
+
+    def add(self, payload: DocumentPayload) -> None:
+        self.payloads.append(payload)
+        self.rows += payload.rows
+
+    def full(self) -> bool:
+        return (
+            self.rows >= self.batch_rows
+            or len(self.payloads) >= GROUP_MAX_DOCS
+            or time.monotonic() - self.last_flush >= GROUP_MAX_SECONDS
+        )
+
+    def _replacing(self, payloads: list[DocumentPayload]) -> list[str]:
+        return [p.doc.id for p in payloads if p.doc.id in self.existing]
+
+    def flush(self) -> None:
+        if not self.payloads:
+            return
+        pending, self.payloads, self.rows = self.payloads, [], 0
+        self.last_flush = time.monotonic()
+        try:
+            self.writer.write_documents(pending, self._replacing(pending))
+            ok = pending
+        except GraphUnavailable:
+            raise
+        except KgqaError as exc:
+            if len(pending) == 1:
+                doc = pending[0].doc
+                self.report.fail(doc.source or doc.id, f"graph refused it: {exc}", doc.id)
+                return
+            ok = []
+            for p in pending:  # find the document the server refuses; write the others
+                try:
+                    self.writer.write_documents([p], self._replacing([p]))
+                    ok.append(p)
+                except GraphUnavailable:
+                    raise
+                except KgqaError as exc1:
+                    self.report.fail(p.doc.source or p.doc.id, f"graph refused it: {exc1}", p.doc.id)
+        for p in ok:
+            self.report.chunks += len(p.chunks)
+            self.report.facts += len(p.facts)
+            self.report.evidence += sum(len(f.evidence) for f in p.facts)
+
+
+def _account(report: BuildReport, doc: Document, extractions: list[Extraction], merges: list[MergeEvent]) -> None:
+    """Add one processed document's extraction errors, LLM usage and entity merges to the report."""
+    for ex in extractions:
+        report.extraction_errors.extend(f"{doc.id}: {e}" for e in ex.errors)
+        for k, v in (ex.usage or {}).items():
+            report.llm_usage[k] = report.llm_usage.get(k, 0) + int(v)
+    report.merges.extend(
+        {
+            "doc_id": m.doc_id,
+            "mention": m.mention,
+            "type": m.type,
+            "entity_id": m.entity_id,
+            "entity_name": m.entity_name,
+            "reason": m.reason,
+        }
+        for m in merges
+    )
+
+
 def _build_documents(
     todo: list[Document],
     existing: dict[str, str | None],
@@ -411,44 +276,9 @@ def _build_documents(
     report: BuildReport,
     notify: Progress,
 ) -> None:
-    group: list[DocumentPayload] = []
-    group_rows = 0
-    last_flush = time.monotonic()
-    batch_rows = getattr(writer.graph.settings, "graph_batch_size", 1000)
-    written_ids: set[str] = set()
+    group = _Group(writer, existing, report)
     constraint_total = ConstraintReport()
     linked: set[str] = set()
-
-    def flush() -> None:
-        nonlocal group, group_rows, last_flush
-        if not group:
-            return
-        pending, group, group_rows = group, [], 0
-        last_flush = time.monotonic()
-        try:
-            writer.write_documents(pending, [p.doc.id for p in pending if p.doc.id in existing])
-            ok = pending
-        except GraphUnavailable:
-            raise
-        except KgqaError as exc:
-            if len(pending) == 1:
-                report.fail(pending[0].doc.source or pending[0].doc.id, f"graph refused it: {exc}", pending[0].doc.id)
-                return
-            ok = []
-            for p in pending:  # find the document the server refuses; write the others
-                try:
-                    writer.write_documents([p], [p.doc.id] if p.doc.id in existing else [])
-                    ok.append(p)
-                except GraphUnavailable:
-                    raise
-                except KgqaError as exc1:
-                    report.fail(p.doc.source or p.doc.id, f"graph refused it: {exc1}", p.doc.id)
-        for p in ok:
-            written_ids.add(p.doc.id)
-            report.chunks += len(p.chunks)
-            report.facts += len(p.facts)
-            report.evidence += sum(len(f.evidence) for f in p.facts)
-
     total = len(todo)
     done = 0
     for start in range(0, total, EXTRACT_WINDOW):
@@ -461,45 +291,30 @@ def _build_documents(
             if isinstance(result, Exception):
                 _record_failure(report, doc, result, "extraction failed")
                 continue
-            extractions = result
             try:
                 payload, creport, merges, n_mentions = process_document(
-                    doc, chunks, extractions, ontology, registry, report.extractor, votes
+                    doc, chunks, result, ontology, registry, report.extractor, votes
                 )
             except (GraphUnavailable, KeyboardInterrupt):
                 raise
             except Exception as exc:
                 _record_failure(report, doc, exc, "processing failed")
                 continue
-            for ex in extractions:
-                report.extraction_errors.extend(f"{doc.id}: {e}" for e in ex.errors)
-                for k, v in (ex.usage or {}).items():
-                    report.llm_usage[k] = report.llm_usage.get(k, 0) + int(v)
+            _account(report, doc, result, merges)
             constraint_total.extend(creport)
             report.mentions += n_mentions
-            report.merges.extend(
-                {
-                    "doc_id": m.doc_id,
-                    "mention": m.mention,
-                    "type": m.type,
-                    "entity_id": m.entity_id,
-                    "entity_name": m.entity_name,
-                    "reason": m.reason,
-                }
-                for m in merges
-            )
             linked.update(e.id for e in payload.entities)
-            group.append(payload)
-            group_rows += payload.rows
-            if (
-                group_rows >= batch_rows
-                or len(group) >= GROUP_MAX_DOCS
-                or time.monotonic() - last_flush >= GROUP_MAX_SECONDS
-            ):
+            group.add(payload)
+            if group.full():
                 notify("writing", done, total)
-                flush()
-    flush()
+                group.flush()
+    group.flush()
     notify("extracting", total, total)
+    _finish(report, constraint_total, linked)
+
+
+def _finish(report: BuildReport, constraint_total: ConstraintReport, linked: set[str]) -> None:
+    """Constraint outcomes into the report; failed documents are not counted as new/changed."""
     report.entities_linked = len(linked)
     report.pruned = constraint_total.counts()
     report.pruned_facts = [
@@ -516,7 +331,6 @@ def _build_documents(
     ]
     report.retyped = constraint_total.retyped
     report.duplicates_merged = constraint_total.duplicates_merged
-    # Documents that failed are not counted as new/changed.
     failed = {f["doc_id"] for f in report.failures if f.get("doc_id")}
     report.new = [d for d in report.new if d not in failed]
     report.changed = [d for d in report.changed if d not in failed]
@@ -554,7 +368,7 @@ def _extract_window(
     return out
 
 
-def remove_documents(graph, targets: list[str], root: str | Path | None = None) -> dict[str, Any]:
+def remove_documents(graph: GraphAccess, targets: list[str], root: str | Path | None = None) -> dict[str, Any]:
     """Retract documents given by id or by path (a path maps to the id a build would have given it)."""
     ids: list[str] = []
     missing: list[str] = []

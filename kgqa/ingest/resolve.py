@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from kgqa.graph.access import GraphAccess
+
 CORPORATE_SUFFIXES = {
     "inc", "incorporated", "ltd", "limited", "llc", "plc", "corp", "corporation", "co", "gmbh", "ag", "sa",
     "nv", "bv", "pty", "lp", "llp", "srl", "spa", "oy", "kg", "kgaa", "sarl", "sas", "ab", "asa",
@@ -161,7 +163,7 @@ class EntityRegistry:
         return reg
 
     @classmethod
-    def load(cls, graph) -> EntityRegistry:
+    def load(cls, graph: GraphAccess) -> EntityRegistry:
         """All entities in the graph (id, name, type, norm, aliases)."""
         rows = graph.read(
             "MATCH (e:Entity) RETURN e.id AS id, e.name AS name, e.type AS type, e.norm AS norm, e.aliases AS aliases",

@@ -13,6 +13,8 @@
   so a re-import changes nothing.
 - Fast: lines are parsed and grouped in Python first; entities go in large batches, then
   relationships grouped by type in large batches, after the constraints and indexes exist.
+- Written by the one graph writer (``kgqa.ingest.write.GraphWriter``, without an ontology), with the
+  statements of ``kgqa.graph.queries`` (``IMPORT_*``, ``MERGE_SOURCE``).
 """
 
 from __future__ import annotations
@@ -20,26 +22,24 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from kgqa.errors import InputError
-from kgqa.graph.client import Graph
+from kgqa.graph.access import GraphAccess
 from kgqa.graph.schema import ensure_constraints
+from kgqa.ingest.model import Document
+from kgqa.ingest.write import IMPORTED_FACTS, RESERVED_TYPES, GraphWriter, imported_fact_rows
 from kgqa.names import RELATION_TYPE_RE, normalize_name
 
 Format = Literal["pipe", "tsv", "csv"]
 FORMATS: tuple[str, ...] = ("pipe", "tsv", "csv")
 EXTRACTOR = "import"
-# kgqa's own structural relationship types: an import must not forge them.
-RESERVED_TYPES = frozenset({"PART_OF", "NEXT", "MENTIONS"})
 ENTITY_BATCH = 5000
 RELATIONSHIP_BATCH = 5000
 
@@ -187,64 +187,6 @@ class ImportReport:
     triples_per_second: float
 
 
-# Rows are sent as lists, not maps: the embedded server reads list items several times faster.
-ENTITY_CYPHER = (
-    "UNWIND $rows AS row "
-    "MERGE (e:Entity {id: row[0]}) "
-    "ON CREATE SET e.name = row[1], e.norm = row[2], e.aliases = [], e.source = row[3]"
-)
-
-DOCUMENT_CYPHER = (
-    "MERGE (d:Document {id: $id}) "
-    "SET d.title = $title, d.source = $source, d.hash = $hash, d.ingested_at = $at, d.metadata = $metadata"
-)
-
-
-def _checked_type(rel_type: str) -> str:
-    if not RELATION_TYPE_RE.match(rel_type) or rel_type in RESERVED_TYPES:
-        raise ValueError(f"refusing relationship type {rel_type!r}")
-    return rel_type
-
-
-def any_cypher(rel_type: str) -> str:
-    """1 when the graph holds at least one relationship of this type, else 0."""
-    return f"MATCH ()-[r:{_checked_type(rel_type)}]->() WITH r LIMIT 1 RETURN count(r) AS c"
-
-
-def create_cypher(rel_type: str) -> str:
-    """Create new relationships of one type (row: [s, o, relation, keys, sentences, doc, extractor])."""
-    return (
-        "UNWIND $rows AS row "
-        "MATCH (a:Entity {id: row[0]}) MATCH (b:Entity {id: row[1]}) "
-        f"CREATE (a)-[r:{_checked_type(rel_type)} {{relation: row[2], evidence_keys: row[3], "
-        "doc_ids: [k IN row[3] | row[5]], chunk_ids: row[3], sentences: row[4], "
-        "extractors: [k IN row[3] | row[6]], confidences: [k IN row[3] | 1.0], confidence: 1.0}]->(b)"
-    )
-
-
-def relationship_cypher(rel_type: str) -> str:
-    """MERGE relationships of one type, appending only evidence entries whose keys are new.
-
-    Used for relationships that already exist (or all of them when the pre-scan is skipped); the
-    row layout is the one of :func:`create_cypher`.
-    """
-    return (
-        "UNWIND $rows AS row "
-        "MATCH (a:Entity {id: row[0]}) MATCH (b:Entity {id: row[1]}) "
-        f"MERGE (a)-[r:{_checked_type(rel_type)}]->(b) "
-        "ON CREATE SET r.relation = row[2], r.evidence_keys = [], r.doc_ids = [], r.chunk_ids = [], "
-        "r.sentences = [], r.extractors = [], r.confidences = [], r.confidence = 1.0 "
-        "WITH r, row, [i IN range(0, size(row[3]) - 1) WHERE NOT row[3][i] IN coalesce(r.evidence_keys, [])] AS new "
-        "WHERE size(new) > 0 "
-        "SET r.evidence_keys = coalesce(r.evidence_keys, []) + [i IN new | row[3][i]], "
-        "r.doc_ids = coalesce(r.doc_ids, []) + [i IN new | row[5]], "
-        "r.chunk_ids = coalesce(r.chunk_ids, []) + [i IN new | row[3][i]], "
-        "r.sentences = coalesce(r.sentences, []) + [i IN new | row[4][i]], "
-        "r.extractors = coalesce(r.extractors, []) + [i IN new | row[6]], "
-        "r.confidences = coalesce(r.confidences, []) + [i IN new | 1.0]"
-    )
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -253,8 +195,34 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _check_parsed(parsed: ParsedTriples, path: Path, fmt: Format) -> None:
+    """InputError when the file gave no triple at all (with the first reason when lines were malformed)."""
+    if parsed.triples == 0 and not parsed.errors:
+        raise InputError(f"{path} holds no triples", "expected lines like subject|relation|object")
+    if parsed.triples == 0:
+        first = parsed.errors[0]
+        raise InputError(
+            f"{path}: no valid triple in {len(parsed.errors)} non-empty line(s); line {first.line}: {first.reason}",
+            f"is --format {fmt} right? expected subject, relation and object separated by "
+            + {"pipe": "'|'", "tsv": "tabs", "csv": "commas"}[fmt],
+        )
+
+
+def _counter(stage: str, total: int, on_progress: Callable[[str, int, int], None] | None) -> Callable[[int], None]:
+    """An ``on_batch`` callback that reports ``(stage, done so far, total)``."""
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if on_progress:
+            on_progress(stage, done, total)
+
+    return step
+
+
 def import_triples(
-    graph: Graph,
+    graph: GraphAccess,
     path: Path,
     fmt: Format = "pipe",
     *,
@@ -266,82 +234,36 @@ def import_triples(
     start = time.perf_counter()
     parsed = parse_triples(path, fmt)
     parse_seconds = time.perf_counter() - start
-    if parsed.triples == 0 and not parsed.errors:
-        raise InputError(f"{path} holds no triples", "expected lines like subject|relation|object")
-    if parsed.triples == 0:
-        first = parsed.errors[0]
-        raise InputError(
-            f"{path}: no valid triple in {len(parsed.errors)} non-empty line(s); line {first.line}: {first.reason}",
-            f"is --format {fmt} right? expected subject, relation and object separated by "
-            + {"pipe": "'|'", "tsv": "tabs", "csv": "commas"}[fmt],
-        )
+    _check_parsed(parsed, path, fmt)
 
     ensure_constraints(graph)
-    total_entities = len(parsed.entities)
-    total_rels = len(parsed.relationships)
-    entity_batch = batch_size or ENTITY_BATCH
-    rel_batch = batch_size or RELATIONSHIP_BATCH
-
-    graph.write(
-        DOCUMENT_CYPHER,
-        {
-            "id": parsed.source,
-            "title": parsed.source,
-            "source": str(path.resolve()),
-            "hash": file_sha256(path),
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "metadata": json.dumps({"kind": "triples", "format": fmt}),
-        },
+    writer = GraphWriter(graph, None)
+    source = Document(
+        id=parsed.source,
+        text="",
+        title=parsed.source,
+        source=str(path.resolve()),
+        metadata={"kind": "triples", "format": fmt},
+        content_hash=file_sha256(path),
     )
-
-    done = 0
-
-    def entity_step(n: int) -> None:
-        nonlocal done
-        done += n
-        if on_progress:
-            on_progress("entities", done, total_entities)
-
+    writer.write_source(source)
     stage = time.perf_counter()
-    rows = [[eid, name, normalize_name(name), parsed.source] for eid, name in parsed.entities.items()]
-    graph.write_batches(ENTITY_CYPHER, rows, batch_size=entity_batch, on_batch=entity_step)  # type: ignore[arg-type]
-
+    entity_step = _counter("entities", len(parsed.entities), on_progress)
+    writer.write_imported_entities(parsed.entities, parsed.source, batch_size or ENTITY_BATCH, entity_step)
     entity_seconds = time.perf_counter() - stage
+
     stage = time.perf_counter()
-    by_type: dict[str, list[list[Any]]] = {}
-    for (rel_type, sid, oid), rel in parsed.relationships.items():
-        by_type.setdefault(rel_type, []).append(
-            [sid, oid, rel["relation"], rel["keys"], rel["sentences"], parsed.source, EXTRACTOR]
-        )
-    done = 0
-
-    def rel_step(n: int) -> None:
-        nonlocal done
-        done += n
-        if on_progress:
-            on_progress("relationships", done, total_rels)
-
-    created = merged = 0
-    for rel_type in sorted(by_type):
-        # A type the graph does not hold yet gets plain CREATEs (much cheaper than MERGE on the
-        # embedded server); otherwise MERGE, appending only evidence whose keys are new.
-        rows_of_type = by_type[rel_type]
-        if graph.value(any_cypher(rel_type), default=0):
-            new_rows, merge_rows = [], rows_of_type
-        else:
-            new_rows, merge_rows = rows_of_type, []
-        graph.write_batches(create_cypher(rel_type), new_rows, batch_size=rel_batch, on_batch=rel_step)  # type: ignore[arg-type]
-        graph.write_batches(relationship_cypher(rel_type), merge_rows, batch_size=rel_batch, on_batch=rel_step)  # type: ignore[arg-type]
-        created += len(new_rows)
-        merged += len(merge_rows)
+    by_type = imported_fact_rows(parsed.relationships, parsed.source, EXTRACTOR)
+    rel_step = _counter("relationships", len(parsed.relationships), on_progress)
+    created, merged = writer.write_typed(by_type, IMPORTED_FACTS, batch_size or RELATIONSHIP_BATCH, rel_step)
     seconds = time.perf_counter() - start
     return ImportReport(
         file=str(path),
         format=fmt,
         lines=parsed.lines,
         triples=parsed.triples,
-        entities=total_entities,
-        relationships=total_rels,
+        entities=len(parsed.entities),
+        relationships=len(parsed.relationships),
         created=created,
         merged=merged,
         relation_types=dict(sorted(parsed.relation_names.items())),

@@ -24,19 +24,38 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from kgqa.errors import InputError
+from kgqa.graph import queries
+from kgqa.graph.access import GraphAccess
 from kgqa.ingest.constraints import FactRecord
 from kgqa.ingest.model import Chunk, Document
 from kgqa.ingest.resolve import EntityRecord
+from kgqa.names import RELATION_TYPE_RE, normalize_name
 from kgqa.ontology import Ontology
 
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ROW_FIELDS = ("keys", "doc_ids", "chunk_ids", "sentences", "extractors", "confidences")
+# kgqa's own structural relationship types: an import must not forge them.
+RESERVED_TYPES = frozenset({"PART_OF", "NEXT", "MENTIONS"})
+OnBatch = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class FactStatements:
+    """The ``{rel}`` templates one row layout of facts is written with (see ``GraphWriter.write_typed``)."""
+
+    merge: str  # MERGE, appending only the evidence entries whose keys are new: always safe
+    fresh: str | None = None  # for a type the graph does not hold yet (plain CREATE); None: no such check
+    create: str | None = None  # MERGE … ON CREATE SET, tried before ``merge`` batch by batch; None: merge only
+
+
+DOCUMENT_FACTS = FactStatements(queries.MERGE_FACTS, create=queries.CREATE_FACTS)
+IMPORTED_FACTS = FactStatements(queries.IMPORT_MERGE_FACTS, fresh=queries.IMPORT_CREATE_FACTS)
 
 
 @dataclass
@@ -58,132 +77,6 @@ def _checked(name: str, allowed: Iterable[str], what: str) -> str:
     if name not in set(allowed) or not _IDENT.match(name):
         raise InputError(f"refusing to write {what} {name!r}: not in the ontology", "check the ontology file")
     return name
-
-
-# --------------------------------------------------------------------------------------------- Cypher
-
-RETRACT_FACTS = """
-UNWIND $docs AS doc
-MATCH (:Document {id: doc})<-[:PART_OF]-(:Chunk)-[:MENTIONS]->(e:Entity)
-WITH DISTINCT e
-MATCH (e)-[r]-(:Entity)
-WITH DISTINCT r
-WHERE any(x IN r.doc_ids WHERE x IN $docs)
-WITH r, [i IN range(0, size(r.doc_ids) - 1) WHERE NOT r.doc_ids[i] IN $docs] AS keep
-WITH r, keep, [i IN keep | r.confidences[i]] AS confidences
-SET r.evidence_keys = [i IN keep | r.evidence_keys[i]],
-    r.doc_ids = [i IN keep | r.doc_ids[i]],
-    r.chunk_ids = [i IN keep | r.chunk_ids[i]],
-    r.sentences = [i IN keep | r.sentences[i]],
-    r.extractors = [i IN keep | r.extractors[i]],
-    r.confidences = confidences,
-    r.confidence = reduce(m = 0.0, c IN confidences | CASE WHEN c > m THEN c ELSE m END)
-WITH r, keep WHERE size(keep) = 0
-DELETE r
-"""
-
-DELETE_CHUNKS = """
-UNWIND $docs AS doc
-MATCH (:Document {id: doc})<-[:PART_OF]-(c:Chunk)
-DETACH DELETE c
-"""
-
-MERGE_DOCUMENTS = """
-UNWIND $rows AS row
-MERGE (d:Document {id: row.id})
-SET d.title = row.title, d.source = row.source, d.metadata = row.metadata
-"""
-
-CREATE_CHUNKS = """
-UNWIND $rows AS row
-MATCH (d:Document {id: row.doc_id})
-CREATE (c:Chunk {id: row.id, doc_id: row.doc_id, index: row.index, text: row.text, start: row.start, end: row.end})
-CREATE (c)-[:PART_OF]->(d)
-"""
-
-CREATE_NEXT = """
-UNWIND $rows AS row
-MATCH (a:Chunk {id: row.a})
-MATCH (b:Chunk {id: row.b})
-CREATE (a)-[:NEXT]->(b)
-"""
-
-CREATE_ENTITIES = """
-UNWIND $rows AS row
-OPTIONAL MATCH (x:Entity {{id: row.id}})
-WITH row, x WHERE x IS NULL
-CREATE (e:Entity{label} {{id: row.id, name: row.name, norm: row.norm, type: row.type, aliases: row.aliases}})
-"""
-
-UPDATE_ALIASES = """
-UNWIND $rows AS row
-MATCH (e:Entity {id: row.id})
-SET e.aliases = row.aliases
-"""
-
-CREATE_MENTIONS = """
-UNWIND $rows AS row
-MATCH (c:Chunk {id: row.c})
-MATCH (e:Entity {id: row.e})
-CREATE (c)-[:MENTIONS]->(e)
-"""
-
-MERGE_FACTS = """
-UNWIND $rows AS row
-MATCH (s:Entity {{id: row.s}})
-MATCH (o:Entity {{id: row.o}})
-MERGE (s)-[r:{rel}]->(o)
-ON CREATE SET r.evidence_keys = row.keys, r.doc_ids = row.doc_ids, r.chunk_ids = row.chunk_ids,
-    r.sentences = row.sentences, r.extractors = row.extractors, r.confidences = row.confidences,
-    r.confidence = row.confidence
-WITH r, row WHERE coalesce(r.evidence_keys, []) <> row.keys
-WITH r, row, coalesce(r.evidence_keys, []) AS have
-WITH r, row, have, [i IN range(0, size(row.keys) - 1) WHERE NOT row.keys[i] IN have] AS add
-WHERE size(add) > 0
-WITH r, row, add, have, coalesce(r.confidences, []) + [i IN add | row.confidences[i]] AS confidences
-SET r.doc_ids = coalesce(r.doc_ids, []) + [i IN add | row.doc_ids[i]],
-    r.chunk_ids = coalesce(r.chunk_ids, []) + [i IN add | row.chunk_ids[i]],
-    r.sentences = coalesce(r.sentences, []) + [i IN add | row.sentences[i]],
-    r.extractors = coalesce(r.extractors, []) + [i IN add | row.extractors[i]],
-    r.evidence_keys = have + [i IN add | row.keys[i]],
-    r.confidences = confidences,
-    r.confidence = reduce(m = 0.0, c IN confidences | CASE WHEN c > m THEN c ELSE m END)
-"""
-
-CREATE_FACTS = """
-UNWIND $rows AS row
-MATCH (s:Entity {{id: row.s}})
-MATCH (o:Entity {{id: row.o}})
-MERGE (s)-[r:{rel}]->(o)
-ON CREATE SET r.evidence_keys = row.keys, r.doc_ids = row.doc_ids, r.chunk_ids = row.chunk_ids,
-    r.sentences = row.sentences, r.extractors = row.extractors, r.confidences = row.confidences,
-    r.confidence = row.confidence
-"""
-
-DELETE_ORPHANS = """
-UNWIND $ids AS id
-MATCH (e:Entity {id: id})
-WHERE NOT EXISTS { (e)<-[:MENTIONS]-(:Chunk) } AND NOT EXISTS { (e)-[]-(:Entity) }
-DETACH DELETE e
-"""
-
-MARK_DOCUMENTS = """
-UNWIND $rows AS row
-MATCH (d:Document {id: row.id})
-SET d.hash = row.hash, d.ingested_at = row.ingested_at
-"""
-
-DELETE_DOCUMENTS = """
-UNWIND $docs AS doc
-MATCH (d:Document {id: doc})
-DETACH DELETE d
-"""
-
-MENTIONED_ENTITIES = """
-UNWIND $docs AS doc
-MATCH (:Document {id: doc})<-[:PART_OF]-(:Chunk)-[:MENTIONS]->(e:Entity)
-RETURN DISTINCT e.id AS id
-"""
 
 
 def fact_rows(facts: Sequence[FactRecord]) -> dict[str, list[dict[str, Any]]]:
@@ -216,23 +109,52 @@ def fact_rows(facts: Sequence[FactRecord]) -> dict[str, list[dict[str, Any]]]:
     return by_rel
 
 
-class GraphWriter:
-    """Writes document payloads (one transaction per group) and retracts documents."""
+def imported_fact_rows(
+    relationships: dict[tuple[str, str, str], dict[str, Any]], doc_id: str, extractor: str
+) -> dict[str, list[list[Any]]]:
+    """Imported relationships ``{(type, s, o): {relation, keys, sentences}}`` → list rows grouped by type.
 
-    def __init__(self, graph, ontology: Ontology) -> None:
+    The row layout of ``queries.IMPORT_CREATE_FACTS``: [s, o, relation, keys, sentences, doc id, extractor];
+    the chunk ids are the evidence keys (an imported line has no chunk) and every confidence is 1.0.
+    """
+    by_type: dict[str, list[list[Any]]] = {}
+    for (rel_type, sid, oid), rel in relationships.items():
+        by_type.setdefault(rel_type, []).append(
+            [sid, oid, rel["relation"], rel["keys"], rel["sentences"], doc_id, extractor]
+        )
+    return by_type
+
+
+class GraphWriter:
+    """The one graph writer: document payloads (one transaction per group), retraction, bulk facts, imports.
+
+    With an ontology, relation types and labels must be the ontology's; without one (imported triples),
+    any relationship type of the identifier pattern that is not one of kgqa's own (``RESERVED_TYPES``).
+    Entities follow one rule everywhere: created when no ``Entity`` has their id, never overwritten.
+    """
+
+    def __init__(self, graph: GraphAccess, ontology: Ontology | None) -> None:
         self.graph = graph
         self.ontology = ontology
-        self._relations = set(ontology.relation_names)
-        self._labels = set(ontology.entity_names)
+        self._relations = set(ontology.relation_names) if ontology is not None else None
+        self._labels = set(ontology.entity_names) if ontology is not None else set()
         # Entity ids known to be in the graph (committed by us, or loaded at the start): no need to send them
         # again. Entities that an orphan clean-up may delete are dropped from this set first.
         self.known_entities: set[str] = set()
 
     # ------------------------------------------------------------------ statements
 
+    def relation_type(self, rel: str) -> str:
+        """``rel`` when it may be placed in a statement as a relationship type; InputError otherwise."""
+        if self._relations is not None:
+            return _checked(rel, self._relations, "relation type")
+        if not RELATION_TYPE_RE.match(rel) or rel in RESERVED_TYPES:
+            raise InputError(f"refusing relationship type {rel!r}", "relation types are UPPER_SNAKE_CASE")
+        return rel
+
     def fact_statements(self, facts: Sequence[FactRecord]) -> list[tuple[str, dict[str, Any]]]:
         return [
-            (MERGE_FACTS.format(rel=_checked(rel, self._relations, "relation type")), {"rows": rows})
+            (queries.MERGE_FACTS.format(rel=self.relation_type(rel)), {"rows": rows})
             for rel, rows in sorted(fact_rows(facts).items())
         ]
 
@@ -251,9 +173,9 @@ class GraphWriter:
         statements = []
         for type_, rows in sorted(by_type.items(), key=lambda kv: str(kv[0])):
             label = "" if type_ is None else ":" + _checked(type_, self._labels, "entity type")
-            statements.append((CREATE_ENTITIES.format(label=label), {"rows": list(rows.values())}))
+            statements.append((queries.CREATE_ENTITIES.format(label=label), {"rows": list(rows.values())}))
         if dirty:
-            statements.append((UPDATE_ALIASES, {"rows": list(dirty.values())}))
+            statements.append((queries.UPDATE_ALIASES, {"rows": list(dirty.values())}))
         return statements
 
     def document_statements(
@@ -263,10 +185,10 @@ class GraphWriter:
         docs = [p.doc.id for p in payloads]
         now = datetime.now(UTC).isoformat(timespec="seconds")
         statements: list[tuple[str, dict[str, Any]]] = [
-            (RETRACT_FACTS, {"docs": docs}),
-            (DELETE_CHUNKS, {"docs": docs}),
+            (queries.RETRACT_FACTS, {"docs": docs}),
+            (queries.DELETE_CHUNKS, {"docs": docs}),
             (
-                MERGE_DOCUMENTS,
+                queries.MERGE_DOCUMENTS,
                 {
                     "rows": [
                         {
@@ -286,10 +208,10 @@ class GraphWriter:
             for c in p.chunks
         ]
         if chunk_rows:
-            statements.append((CREATE_CHUNKS, {"rows": chunk_rows}))
+            statements.append((queries.CREATE_CHUNKS, {"rows": chunk_rows}))
         next_rows = [{"a": a.id, "b": b.id} for p in payloads for a, b in zip(p.chunks, p.chunks[1:], strict=False)]
         if next_rows:
-            statements.append((CREATE_NEXT, {"rows": next_rows}))
+            statements.append((queries.CREATE_NEXT, {"rows": next_rows}))
         entities: dict[str, EntityRecord] = {}
         for p in payloads:
             for e in p.entities:
@@ -297,14 +219,14 @@ class GraphWriter:
         statements.extend(self.entity_statements(entities.values()))
         mention_rows = [{"c": c, "e": e} for p in payloads for c, e in dict.fromkeys(p.mentions)]
         if mention_rows:
-            statements.append((CREATE_MENTIONS, {"rows": mention_rows}))
+            statements.append((queries.CREATE_MENTIONS, {"rows": mention_rows}))
         statements.extend(self.fact_statements([f for p in payloads for f in p.facts]))
         candidates = sorted(set(orphan_candidates))
         if candidates:
-            statements.append((DELETE_ORPHANS, {"ids": candidates}))
+            statements.append((queries.DELETE_ORPHANS, {"ids": candidates}))
         statements.append(
             (
-                MARK_DOCUMENTS,
+                queries.MARK_DOCUMENTS,
                 {"rows": [{"id": p.doc.id, "hash": p.doc.content_hash, "ingested_at": now} for p in payloads]},
             )
         )
@@ -315,7 +237,9 @@ class GraphWriter:
     def mentioned_entities(self, doc_ids: Sequence[str]) -> list[str]:
         if not doc_ids:
             return []
-        rows = self.graph.read(MENTIONED_ENTITIES, {"docs": list(doc_ids)}, max_rows=10_000_000, timeout=600).rows
+        rows = self.graph.read(
+            queries.MENTIONED_ENTITIES, {"docs": list(doc_ids)}, max_rows=10_000_000, timeout=600
+        ).rows
         return [r["id"] for r in rows]
 
     def write_documents(self, payloads: Sequence[DocumentPayload], replacing: Sequence[str] = ()) -> None:
@@ -334,30 +258,76 @@ class GraphWriter:
         candidates = self.mentioned_entities(docs)
         self.known_entities.difference_update(candidates)
         statements: list[tuple[str, dict[str, Any]]] = [
-            (RETRACT_FACTS, {"docs": docs}),
-            (DELETE_CHUNKS, {"docs": docs}),
-            (DELETE_DOCUMENTS, {"docs": docs}),
+            (queries.RETRACT_FACTS, {"docs": docs}),
+            (queries.DELETE_CHUNKS, {"docs": docs}),
+            (queries.DELETE_DOCUMENTS, {"docs": docs}),
         ]
         if candidates:
-            statements.append((DELETE_ORPHANS, {"ids": candidates}))
+            statements.append((queries.DELETE_ORPHANS, {"ids": candidates}))
         self.graph.write_together(statements)
 
     def write_facts(self, facts: Sequence[FactRecord], batch_size: int = 1000) -> int:
-        """Bulk fact loading (imports, benchmarks): batched ``UNWIND`` per relation type, one tx per batch.
+        """Bulk fact loading (benchmarks, tests): batched ``UNWIND`` per relation type, one tx per batch.
 
         Each batch first runs the plain ``MERGE … ON CREATE SET`` (the cost of a raw ``UNWIND … MERGE``);
         only when the server reports fewer relationships created than rows — some existed already — does
         the evidence-merging statement run over the batch (new ones are skipped by their identical keys).
         Not atomic across the two statements, but idempotent: re-running completes a cut-off batch.
         """
-        written = 0
-        for rel, rows in sorted(fact_rows(facts).items()):
-            rel = _checked(rel, self._relations, "relation type")
-            create, merge = CREATE_FACTS.format(rel=rel), MERGE_FACTS.format(rel=rel)
+        by_type = fact_rows(facts)
+        self.write_typed(by_type, DOCUMENT_FACTS, batch_size)
+        return sum(len(rows) for rows in by_type.values())
+
+    def write_typed(
+        self,
+        by_type: dict[str, list[Any]],
+        statements: FactStatements,
+        batch_size: int,
+        on_batch: OnBatch | None = None,
+    ) -> tuple[int, int]:
+        """Write fact rows grouped by relationship type; returns (rows of types new to the graph, other rows)."""
+        fresh = merged = 0
+        for rel in sorted(by_type):
+            rows, rel_type = by_type[rel], self.relation_type(rel)
+            merge = statements.merge.format(rel=rel_type)
+            if statements.fresh and not self.graph.value(queries.ANY_RELATIONSHIP.format(rel=rel_type), default=0):
+                self.graph.write_batches(
+                    statements.fresh.format(rel=rel_type), rows, batch_size=batch_size, on_batch=on_batch
+                )
+                fresh += len(rows)
+                continue
+            merged += len(rows)
+            if statements.create is None:
+                self.graph.write_batches(merge, rows, batch_size=batch_size, on_batch=on_batch)
+                continue
+            create = statements.create.format(rel=rel_type)
             for i in range(0, len(rows), batch_size):
                 batch = rows[i : i + batch_size]
-                counters = self.graph.write(create, {"rows": batch})
-                if counters.get("relationships_created", 0) < len(batch):
+                if self.graph.write(create, {"rows": batch}).get("relationships_created", 0) < len(batch):
                     self.graph.write(merge, {"rows": batch})
-                written += len(batch)
-        return written
+                if on_batch:
+                    on_batch(len(batch))
+        return fresh, merged
+
+    # ------------------------------------------------------------------ imports
+
+    def write_source(self, doc: Document) -> None:
+        """The ``Document`` node of an imported file (no chunks), hash marker included."""
+        self.graph.write(
+            queries.MERGE_SOURCE,
+            {
+                "id": doc.id,
+                "title": doc.title,
+                "source": doc.source,
+                "hash": doc.content_hash,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "metadata": json.dumps(doc.metadata),
+            },
+        )
+
+    def write_imported_entities(
+        self, names: dict[str, str], source: str, batch_size: int, on_batch: OnBatch | None = None
+    ) -> int:
+        """Untyped entities ``{id: name}`` of an imported file (``source`` = its name), in batches."""
+        rows = [[eid, name, normalize_name(name), source] for eid, name in names.items()]
+        return self.graph.write_batches(queries.IMPORT_ENTITIES, rows, batch_size=batch_size, on_batch=on_batch)

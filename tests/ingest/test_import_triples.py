@@ -170,3 +170,14 @@ def test_full_metaqa_kb_import(graph: Graph) -> None:
     assert report.relationships == 133_582
     assert report.entities == 43_234
     assert graph.value("MATCH (:Entity)-[r]->(:Entity) RETURN count(r) AS c") == 133_582
+
+
+def test_import_writer_refuses_reserved_and_malformed_types() -> None:
+    """Without an ontology the writer takes any UPPER_SNAKE type except kgqa's own structural ones."""
+    from kgqa.ingest.write import GraphWriter
+
+    writer = GraphWriter(None, None)  # type: ignore[arg-type]  # relation_type never touches the graph
+    assert writer.relation_type("DIRECTED_BY") == "DIRECTED_BY"
+    for bad in ("PART_OF", "NEXT", "MENTIONS", "directed_by", "X]->() DETACH DELETE n //"):
+        with pytest.raises(InputError):
+            writer.relation_type(bad)
