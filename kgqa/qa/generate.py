@@ -86,6 +86,9 @@ class CypherGenerator(Protocol):
     # True when the generator uses ``feedback``: on a failure the pipeline calls ``candidates`` again
     # with the feedback instead of taking the next candidate of the earlier stream. Optional attribute.
     # uses_feedback: bool
+    # True when every query it yields reads the whole question, so an empty result is the answer and
+    # looser generators are not tried after it (the parser). Optional attribute, default False.
+    # reads_whole_question: bool
 
     def candidates(
         self,

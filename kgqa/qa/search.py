@@ -232,7 +232,7 @@ def _try_candidate(st: _Search, gen: CypherGenerator, cand: CypherCandidate, tag
     )
     if run.stage == "too_many" and st.best_too_many is None:
         st.best_too_many = run
-    if run.stage == "empty" and isinstance(gen, ParserGenerator):
+    if run.stage == "empty" and getattr(gen, "reads_whole_question", False):
         st.parse_found_nothing = True
     return None, format_feedback(run.stage, outcome.cypher, run.details)
 

@@ -79,6 +79,7 @@ class ParserGenerator:
     """The offline :class:`~kgqa.qa.generate.CypherGenerator`: parses first, then example templates."""
 
     name = "parser"
+    reads_whole_question = True  # its queries use every word of the question: an empty result is the answer
 
     def __init__(self, spans: list[tuple[int, int]], *, ontology: str | None = None, max_hops: int = 4) -> None:
         self.spans = spans
