@@ -125,13 +125,17 @@ def _give_up(st: _Search, spans: list[tuple[int, int]] | None, synthesizer: Answ
         return _finish(res, run, st.linked, st.counting, synthesizer, st.opts, st.graph)
     reason = ""
     if st.total == 0:
-        unknown = unknown_words(st.q, spans or [], st.opts.ontology)
+        unknown = unknown_words(st.q, spans or [], st.opts.ontology, st.schema)
         reason = f" {unknown}" if unknown else ""
         res.checks.append(
             Check(name="generate", status="failed", detail=f"no query could be built for this question{reason}")
         )
     if st.last is not None:  # the last query that ran: it is why the graph holds no answer
         res.cypher, res.params = st.last
+    if not st.linked:  # a superlative over the whole graph: no neighbourhood to show
+        res.status, res.answers = "no_answer", []
+        res.answer = f"The graph holds no answer:{reason or ' kgqa could not read this superlative'}."
+        return res
     out = _fallback(res, st.graph, st.linked, st.opts)
     if reason:
         out.answer = out.answer.replace(" (entities found", f":{reason} (entities found", 1)
