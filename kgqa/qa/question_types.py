@@ -86,6 +86,21 @@ def _place(q: str, linked: list[LinkedEntity], schema: GraphSchema, opts: AskOpt
     return None
 
 
+def absent_relations(
+    question: str, spans: list[tuple[int, int]], linked: list[LinkedEntity], schema: GraphSchema, opts: AskOptions
+) -> str:
+    """Why a superlative that parses cannot be counted: the graph has no facts of its relation; else ""."""
+    from kgqa.qa.parser import parse_question
+    from kgqa.qa.parser.superlative import parse_relations
+
+    known = set(schema.relationship_types)
+    for pq in parse_question(question, spans, linked, schema, ontology=opts.ontology, max_hops=opts.max_hops):
+        missing = sorted(parse_relations(pq.parse) - known) if pq.parse.kind == "superlative" else []
+        if missing:
+            return f"the graph has no {missing[0]} facts to count"
+    return ""
+
+
 # words of the grammar itself (question words, connectives), besides the ontology's phrases and nouns
 GRAMMAR_WORDS = AUX | DET | FILLER | IMPERATIVE | PREPS | REL_WORDS
 GRAMMAR_WORDS |= {"what", "where", "when", "how", "many", "much", "whose", "not", "and", "but", "or", "same", "me"}

@@ -22,7 +22,7 @@ from kgqa.qa.generate import CypherCandidate, CypherGenerator, format_feedback
 from kgqa.qa.interpret import interpret
 from kgqa.qa.model import AskResult, Check, LinkedEntity, TraceStep
 from kgqa.qa.parser import ParserGenerator, words
-from kgqa.qa.question_types import _place, expected_types, unknown_words
+from kgqa.qa.question_types import _place, absent_relations, expected_types, unknown_words
 from kgqa.qa.resources import check_candidate, default_examples, param_labels
 from kgqa.qa.runs import AskOptions, _ms, _Run
 from kgqa.qa.synthesize import AnswerSynthesizer
@@ -126,6 +126,7 @@ def _give_up(st: _Search, spans: list[tuple[int, int]] | None, synthesizer: Answ
     reason = ""
     if st.total == 0:
         unknown = unknown_words(st.q, spans or [], st.opts.ontology, st.schema)
+        unknown = unknown or absent_relations(st.q, spans or [], st.linked, st.schema, st.opts)
         reason = f" {unknown}" if unknown else ""
         res.checks.append(
             Check(name="generate", status="failed", detail=f"no query could be built for this question{reason}")
