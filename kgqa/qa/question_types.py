@@ -91,13 +91,18 @@ def absent_relations(
 ) -> str:
     """Why a superlative that parses cannot be counted: the graph has no facts of its relation; else ""."""
     from kgqa.qa.parser import parse_question
-    from kgqa.qa.parser.superlative import parse_relations
+    from kgqa.qa.parser.superlative import asks_superlative, parse_relations
 
     known = set(schema.relationship_types)
     for pq in parse_question(question, spans, linked, schema, ontology=opts.ontology, max_hops=opts.max_hops):
         missing = sorted(parse_relations(pq.parse) - known) if pq.parse.kind == "superlative" else []
         if missing:
             return f"the graph has no {missing[0]} facts to count"
+    if asks_superlative(words(question), lexicon(opts.ontology)):
+        return (
+            "kgqa reads superlatives over the whole graph (“Which company has the most employees?”) or inside a "
+            "named place (“In which city of X are the most companies headquartered?”), not this one"
+        )
     return ""
 
 

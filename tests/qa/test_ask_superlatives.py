@@ -106,9 +106,10 @@ def test_ordering_by_a_property_the_graph_has(world: Graph) -> None:
         ("which is the most?", "needs something to count"),
         ("Which company has the most shareholders?", "shareholders"),  # no such relation in the ontology
         ("Which book has the most authors?", "the graph has no AUTHOR_OF facts"),  # none in the graph
+        ("Which company has the most employees in Fenn?", "kgqa reads superlatives"),  # "in Fenn" is not dropped
     ],
 )
 def test_refused_with_the_reason(world: Graph, question: str, reason: str) -> None:
     res = ask(question, world)
-    assert res.status == "no_answer" and not res.answers and res.value is None, res.answer
+    assert res.status in {"no_answer", "fallback"} and not res.answers and res.value is None, res.answer
     assert reason in res.answer, res.answer
