@@ -11,6 +11,7 @@ from kgqa.ontology.model import (
     Construction,
     EntityType,
     Ontology,
+    Ordering,
     RelationType,
     load_ontology,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "Construction",
     "EntityType",
     "Ontology",
+    "Ordering",
     "RelationType",
     "load_ontology",
 ]

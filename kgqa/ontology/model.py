@@ -26,6 +26,15 @@ FAMILY_KINDS = ("child", "sibling", "spouse")
 LEVELS = ("top", "middle", "leaf")
 
 
+class Ordering(BaseModel):
+    """A node property entities of a type are ordered by, and the words that ask for its ends ("oldest")."""
+
+    property: str  # the node property key, e.g. founding_date (ISO dates or years: compared as stored)
+    what: str  # its name in the plural, for answers and refusals: "founding dates"
+    ascending: list[str] = Field(default_factory=list)  # words asking for the smallest value: "oldest"
+    descending: list[str] = Field(default_factory=list)  # words asking for the largest value: "newest"
+
+
 class EntityType(BaseModel):
     """An entity type such as Person; ``spacy`` lists the spaCy NER labels that suggest it."""
 
@@ -39,6 +48,8 @@ class EntityType(BaseModel):
     # kinds of this type told apart by their place in the chain of ``level_relation``: {"country": "top"}
     levels: dict[str, str] = Field(default_factory=dict)
     level_relation: str = ""  # a transitive relation between entities of this type (LOCATED_IN)
+    # properties superlatives may order by ("the oldest company": founding_date ascending)
+    orderings: list[Ordering] = Field(default_factory=list)
 
     @field_validator("levels")
     @classmethod

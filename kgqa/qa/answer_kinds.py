@@ -8,7 +8,7 @@ Every sentence is built from the returned subgraph's facts (the ontology's relat
 from __future__ import annotations
 
 from kgqa.qa.parser.lexicon import lexicon
-from kgqa.qa.parser.reading import statement
+from kgqa.qa.parser.reading import plural, singular, statement
 from kgqa.qa.synthesize import SynthesisInput
 
 MAX_FACTS = 12
@@ -84,8 +84,26 @@ def _summary(data: SynthesisInput) -> tuple[str, list[int]]:
     return f"{name}{kind}, {len(data.subgraph.relationships)} facts in the graph: {'; '.join(facts)}{tail}.", cited
 
 
+def _superlative(data: SynthesisInput) -> tuple[str, list[int]]:
+    """ "Kestrel Institute of Technology, with 4 graduates: the university with the most graduates in the graph"."""
+    names = _join([a.name for a in data.answers[:MAX_NAMES]])
+    each = " each" if len(data.answers) > 1 else ""
+    reading = data.description[:1].lower() + data.description[1:]
+    if data.kind == "ordered":
+        one = singular(data.measure)
+        return f"{names} ({one} {data.measure_value}{each}): {reading} (by the graph's {data.measure}).", []
+    n = data.count or 0
+    cited = list(range(min(len(data.evidence), 5)))
+    marks = "".join(f"[{i + 1}]" for i in cited)
+    counted = plural(data.measure) if n != 1 else singular(data.measure)
+    among = " among those with any" if "fewest" in reading or "least" in reading else ""
+    return f"{names}, with {n} {counted}{each}: {reading} (by the graph's facts{among}). {marks}".strip(), cited
+
+
 def kind_text(data: SynthesisInput) -> tuple[str, list[int]]:
-    """The answer text for a yes/no, "same", count or summary question, and the evidence it cites."""
+    """The answer text for a yes/no, "same", count, summary or superlative question, and the evidence it cites."""
+    if data.kind in {"superlative", "ordered"}:
+        return _superlative(data)
     if data.kind in {"yes_no", "same"}:
         return _yes_no(data)
     if data.kind == "summary":

@@ -54,6 +54,8 @@ def _finish(
         value=run.value,
         capped=run.capped,
         ontology=opts.ontology,
+        measure=run.candidate.measure,
+        measure_value=run.measure,
     )
     template = TemplateSynthesizer()
     synth = synthesizer or template

@@ -60,6 +60,7 @@ class CypherCandidate:
     trace: list[TraceStep] = field(default_factory=list)
     kind: str = "list"  # list, count, yes_no, same, summary: how the rows answer the question
     asked: str = ""  # what the question asked for beyond a type: "country (top of the LOCATED_IN chain)"
+    measure: str = ""  # superlatives: what is counted ("graduates") or the property ordered by ("founding dates")
 
 
 @runtime_checkable

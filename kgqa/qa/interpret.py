@@ -132,6 +132,8 @@ def interpret(
             run.checks.append(Check(name="cardinality", status="passed", detail="how many → 0 (closed world)"))
             return run
         return _fail(run, "empty", "result_nonempty", "the query returned no answer")
+    if kind == "ordered" and result.rows:
+        run.measure = result.rows[0].get("measure")
     if kind == "summary":
         run.answers = [a for a in run.answers if a.id in {e.id for e in linked}][:1] or run.answers[:1]
         run.checks.append(Check(name="summary", status="passed", detail=f"{len(result.rows)} facts"))

@@ -17,7 +17,8 @@ from kgqa.graph.schema import GraphSchema
 from kgqa.qa import linking
 from kgqa.qa.generate import CypherGenerator
 from kgqa.qa.model import AskResult, Check, LinkedEntity, TraceStep
-from kgqa.qa.parser import lexicon
+from kgqa.qa.parser import lexicon, words
+from kgqa.qa.parser.superlative import asks_superlative
 from kgqa.qa.question_types import _spans_for
 from kgqa.qa.resources import graph_schema, invalidate_caches
 from kgqa.qa.runs import AskOptions, _ms
@@ -74,13 +75,19 @@ def ask(
         spans, method = [(m.start, m.end) for m in mentions], "linked"
     res.linked_entities = list(linked)
     res.trace.append(TraceStep(stage="linking", ms=_ms(t0), detail=f"{len(linked)} entities ({method})"))
-    if not linked:
+    superlative = not linked and asks_superlative(words(q), lexicon(opts.ontology))
+    if superlative:  # "which university has the most graduates": over the whole graph, nothing to link
+        spans = []
+        res.checks.append(Check(name="linking", status="skipped", detail="a superlative over the whole graph"))
+    elif not linked:
         res.checks.append(Check(name="linking", status="failed", detail="no graph entity is named in the question"))
         res.answer = "The graph holds no answer: the question names nothing the graph knows about."
         res.status = "no_answer"
         return res
     ambiguous = [m for m in mentions if len(m.candidates) > 1]
-    if ambiguous:
+    if superlative:
+        pass
+    elif ambiguous:
         detail = "; ".join(f"“{m.entity.mention}”: {len(m.candidates)} entities" for m in ambiguous)
         res.checks.append(Check(name="linking", status="passed", detail=f"ambiguous — {detail}"))
     else:

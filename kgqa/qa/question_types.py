@@ -9,6 +9,7 @@ from kgqa.qa.model import (
     LinkedEntity,
 )
 from kgqa.qa.parser import AUX, DET, FILLER, IMPERATIVE, PREPS, REL_WORDS, lexicon, placeholder_question, stem, words
+from kgqa.qa.parser.superlative import SUPERLATIVE_WORDS, superlative_refusal
 from kgqa.qa.runs import AskOptions
 
 TIME_TYPES = ("Date", "Time", "Year", "Event")
@@ -85,17 +86,44 @@ def _place(q: str, linked: list[LinkedEntity], schema: GraphSchema, opts: AskOpt
     return None
 
 
+def absent_relations(
+    question: str, spans: list[tuple[int, int]], linked: list[LinkedEntity], schema: GraphSchema, opts: AskOptions
+) -> str:
+    """Why a superlative that parses cannot be counted: the graph has no facts of its relation; else ""."""
+    from kgqa.qa.parser import parse_question
+    from kgqa.qa.parser.superlative import asks_superlative, parse_relations
+
+    known = set(schema.relationship_types)
+    for pq in parse_question(question, spans, linked, schema, ontology=opts.ontology, max_hops=opts.max_hops):
+        missing = sorted(parse_relations(pq.parse) - known) if pq.parse.kind == "superlative" else []
+        if missing:
+            return f"the graph has no {missing[0]} facts to count"
+    if asks_superlative(words(question), lexicon(opts.ontology)):
+        return (
+            "kgqa reads superlatives over the whole graph (“Which company has the most employees?”) or inside a "
+            "named place (“In which city of X are the most companies headquartered?”), not this one"
+        )
+    return ""
+
+
 # words of the grammar itself (question words, connectives), besides the ontology's phrases and nouns
 GRAMMAR_WORDS = AUX | DET | FILLER | IMPERATIVE | PREPS | REL_WORDS
 GRAMMAR_WORDS |= {"what", "where", "when", "how", "many", "much", "whose", "not", "and", "but", "or", "same", "me"}
 GRAMMAR_WORDS |= {"about", "you", "know", "describe", "its", "his", "her", "their", "'s", "there", "any"}
+GRAMMAR_WORDS |= SUPERLATIVE_WORDS
 
 
-def unknown_words(question: str, spans: list[tuple[int, int]], ontology: str | None = None) -> str:
+def unknown_words(
+    question: str, spans: list[tuple[int, int]], ontology: str | None = None, schema: GraphSchema | None = None
+) -> str:
     """Why the question could not be read: the words the ontology has no relation or type for, or ""."""
     if re.search(r"[^\x00-\x7f’‘“”–—…]", question):
         return "the question is not in English (kgqa reads English questions)"
     lex = lexicon(ontology)
+    if schema is not None:
+        refused = superlative_refusal(words(placeholder_question(question, spans)), schema, lex)
+        if refused:
+            return refused
     known = {stem(w) for w in lex.reserved_words()} | {stem(w) for w in GRAMMAR_WORDS}
     toks = [w for w in words(placeholder_question(question, spans)) if not w.startswith("@e")]
     narrower = [(w, lex.narrower[(stem(w),)]) for w in toks if (stem(w),) in lex.narrower]

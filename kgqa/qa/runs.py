@@ -48,6 +48,7 @@ class _Run:
     details: list[str] = field(default_factory=list)
     value: bool | int | None = None  # yes/no, or the count
     capped: bool = False  # the rows reached the limit: a count is "at least"
+    measure: Any = None  # an ordered superlative: the property value the answers share
 
 
 def _ms(start: float) -> float:

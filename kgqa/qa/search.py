@@ -22,7 +22,7 @@ from kgqa.qa.generate import CypherCandidate, CypherGenerator, format_feedback
 from kgqa.qa.interpret import interpret
 from kgqa.qa.model import AskResult, Check, LinkedEntity, TraceStep
 from kgqa.qa.parser import ParserGenerator, words
-from kgqa.qa.question_types import _place, expected_types, unknown_words
+from kgqa.qa.question_types import _place, absent_relations, expected_types, unknown_words
 from kgqa.qa.resources import check_candidate, default_examples, param_labels
 from kgqa.qa.runs import AskOptions, _ms, _Run
 from kgqa.qa.synthesize import AnswerSynthesizer
@@ -125,13 +125,18 @@ def _give_up(st: _Search, spans: list[tuple[int, int]] | None, synthesizer: Answ
         return _finish(res, run, st.linked, st.counting, synthesizer, st.opts, st.graph)
     reason = ""
     if st.total == 0:
-        unknown = unknown_words(st.q, spans or [], st.opts.ontology)
+        unknown = unknown_words(st.q, spans or [], st.opts.ontology, st.schema)
+        unknown = unknown or absent_relations(st.q, spans or [], st.linked, st.schema, st.opts)
         reason = f" {unknown}" if unknown else ""
         res.checks.append(
             Check(name="generate", status="failed", detail=f"no query could be built for this question{reason}")
         )
     if st.last is not None:  # the last query that ran: it is why the graph holds no answer
         res.cypher, res.params = st.last
+    if not st.linked:  # a superlative over the whole graph: no neighbourhood to show
+        res.status, res.answers = "no_answer", []
+        res.answer = f"The graph holds no answer:{reason or ' kgqa could not read this superlative'}."
+        return res
     out = _fallback(res, st.graph, st.linked, st.opts)
     if reason:
         out.answer = out.answer.replace(" (entities found", f":{reason} (entities found", 1)

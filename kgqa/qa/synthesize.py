@@ -31,6 +31,8 @@ class SynthesisInput:
     value: bool | int | None = None  # yes/no, or the count
     capped: bool = False  # the count reached the row limit
     ontology: str | None = None  # for fact sentences
+    measure: str = ""  # superlatives: what was counted ("graduates") or the property ordered by ("founding dates")
+    measure_value: object = None  # an ordered superlative: the property value of the answers
 
 
 @dataclass
@@ -63,7 +65,7 @@ class TemplateSynthesizer:
     name = "template"
 
     def synthesize(self, data: SynthesisInput) -> Synthesis:
-        if data.kind in {"yes_no", "same", "summary"} or data.answer_type == "count":
+        if data.kind in {"yes_no", "same", "summary", "superlative", "ordered"} or data.answer_type == "count":
             from kgqa.qa.answer_kinds import kind_text  # here: answer_kinds imports this module
 
             text, cited = kind_text(data)

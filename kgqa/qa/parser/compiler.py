@@ -101,6 +101,10 @@ def compile_parse(
             f"MATCH p = (answer:Entity {{id: $e{parse.answer.const}}})-[r]-(n:Entity)\n"
             f"RETURN answer, p AS path\nORDER BY type(r), n.name LIMIT {min(limit, SUMMARY_FACTS)}"
         )
+    if parse.kind in {"superlative", "ordered"}:
+        from kgqa.qa.parser.superlative import compile_superlative  # it builds on this module
+
+        return compile_superlative(parse, schema, lex, limit, max(1, min(chain, 4)))
     chains = list(leaf_paths(parse.answer, []))
     if not chains:
         return None

@@ -14,7 +14,8 @@ from kgqa.qa.parser.lexicon import FILLER, lexicon, words
 from kgqa.qa.parser.question import QuestionParser
 from kgqa.qa.parser.rank import answer_types, score
 from kgqa.qa.parser.reading import claim, humanise
-from kgqa.qa.parser.tree import Parse, depth, fingerprint, has_bare_edge, relations, size, uses_all
+from kgqa.qa.parser.superlative import has_property, measure, parse_relations, superlative_key, superlative_reading
+from kgqa.qa.parser.tree import Parse, depth, fingerprint, has_bare_edge, size, uses_all
 
 
 @dataclass
@@ -63,14 +64,15 @@ def parse_question(
     for parse in QuestionParser(toks, lex).question():
         if not _usable(parse, len(linked), max_hops):
             continue
-        key = fingerprint(parse.answer) + str(parse.count) + parse.kind
+        key = fingerprint(parse.answer) + str(parse.count) + parse.kind + superlative_key(parse)
         if key in seen:
             continue
         seen.add(key)
         cypher = compile_parse(parse, schema, lex, limit, max_hops)
         if cypher is None:
             continue
-        results.append(ParsedQuery(parse, cypher, score(parse, linked, schema, lex), parse.answer.describe(linked)))
+        fit = parse if parse.counted is None else Parse(parse.answer.with_edges([parse.counted]), qtypes=parse.qtypes)
+        results.append(ParsedQuery(parse, cypher, score(fit, linked, schema, lex), parse.answer.describe(linked)))
     results.sort(key=lambda r: r.score)
     return results
 
@@ -112,18 +114,23 @@ class ParserGenerator:
         known = set(schema.relationship_types)
         for pq in parses:
             complete = schema.types_complete or not schema.sampled
-            if known and complete and not relations(pq.parse.answer) <= known:
+            if known and complete and not parse_relations(pq.parse) <= known:
                 continue  # the graph has no such relationship type: the query cannot answer
+            if pq.parse.kind == "ordered" and not has_property(pq.parse, schema):
+                continue  # the graph has no such property: refused with the reason when nothing else reads it
             yield self._candidate(pq, linked, params)
 
     def _candidate(self, pq: ParsedQuery, linked: list[LinkedEntity], params: dict[str, str]) -> CypherCandidate:
         """The candidate of one parse: its kind, the type and level it asks for, and its reading."""
         parse = pq.parse
         kind = "count" if parse.count else parse.kind
-        types = answer_types(parse, linked, self.ontology) if kind in {"list", "count", "same"} else None
+        listed = {"list", "count", "same", "superlative", "ordered"}
+        types = answer_types(parse, linked, self.ontology) if kind in listed else None
         hint = "count" if parse.count else (sorted(types)[0] if types and len(types) == 1 else None)
         if kind in {"yes_no", "same"}:
             description = claim(parse, linked, self.ontology)
+        elif kind in {"superlative", "ordered"}:
+            description = superlative_reading(parse, linked)
         else:
             description = humanise(parse, linked, self.ontology, many=kind == "count")
         lex = lexicon(self.ontology)
@@ -139,6 +146,7 @@ class ParserGenerator:
             description=description,
             kind=kind,
             asked=asked,
+            measure=measure(parse),
         )
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kgqa.ontology import Ontology, load_ontology
+from kgqa.ontology import Ontology, Ordering, load_ontology
 
 AUX = {"is", "was", "are", "were", "be", "been", "being", "does", "did", "do", "has", "have", "had", "will"}
 DET = {"the", "a", "an"}
@@ -98,6 +98,8 @@ class Lexicon:
     transitive: set[str] = field(default_factory=set)
     through: dict[str, str] = field(default_factory=dict)  # BORN_IN → LOCATED_IN
     narrower: dict[tuple[str, ...], str] = field(default_factory=dict)  # ("capit",) → LOCATED_IN
+    # (entity type, words, ordering, "asc"/"desc"): "oldest" → Organization's founding_date ascending
+    orderings: list[tuple[str, tuple[str, ...], Ordering, str]] = field(default_factory=list)
     max_len: int = 1
 
     def reserved_words(self) -> set[str]:
@@ -109,6 +111,8 @@ class Lexicon:
         for t in self.ontology.entity_types:
             out.update(w for n in t.nouns for w in n.split())
             out.update(t.question_words)
+            for o in t.orderings:
+                out.update(w for p in [*o.ascending, *o.descending] for w in p.split())
         return out
 
 
@@ -184,5 +188,9 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
             lex.levels[key(n)] = level
         if t.level_relation:
             lex.level_rel[t.name] = t.level_relation
+        for o in t.orderings:
+            for direction, phrases in (("asc", o.ascending), ("desc", o.descending)):
+                lex.orderings.extend((t.name, tuple(words(p)), o, direction) for p in phrases)
+    lex.orderings.sort(key=lambda x: -len(x[1]))  # longest phrase first: "oldest" after "most recently founded"
     lex.max_len = max(len(k) for k in [*lex.verbs, *lex.nouns, *lex.types])
     return lex

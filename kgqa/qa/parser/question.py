@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from kgqa.qa.parser.grammar import Grammar
 from kgqa.qa.parser.lexicon import AUX, DET, IMPERATIVE, PREPS
+from kgqa.qa.parser.superlative import asks_superlative, superlatives
 from kgqa.qa.parser.tree import Edge, Parse, Var
 
 Heads = list[tuple[Var, int, bool]]  # (head, index after it, relational: "how many employees does X have")
@@ -75,6 +76,8 @@ class QuestionParser(Grammar):
             fronted = True
             i = 1
             w = self.word(1)
+        if asks_superlative(self.raw, self.lex):  # "the most", "the oldest": nothing else reads it
+            return superlatives(self, i)
         opening_of = OPENINGS.get(w)
         if opening_of is None:
             return self._imperative(i) if w in IMPERATIVE else []

@@ -14,7 +14,7 @@ from kgqa.qa.parser.tree import Edge, Parse, Var
 
 GENDERED = {"wife", "husband", "son", "daughter", "brother", "sister", "father", "mother", "man", "woman"}
 ACRONYMS = {"ceo": "CEO", "cto": "CTO", "cfo": "CFO"}
-PLURAL_TYPES = {"person": "people"}
+PLURAL_TYPES = {"person": "people", "child": "children", "man": "men", "woman": "women"}
 _BASE = {"wrote": "write", "died": "die", "is": "be", "was": "be"}
 
 

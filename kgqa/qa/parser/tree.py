@@ -53,8 +53,16 @@ class Parse:
     qtypes: frozenset[str] | None = None  # types the question word allows
     penalty: float = 0.0
     generic: bool = False  # "where is X": a guess over location relations
-    kind: str = "list"  # list, count, yes_no ("was A born in B"), same ("were A and B born in the same city")
+    # list, count, yes_no ("was A born in B"), same ("were A and B born in the same city"), superlative
+    # ("which university has the most graduates": ``counted`` per answer), ordered ("the oldest company")
+    kind: str = "list"
     subject: int | None = None  # yes_no: the linked entity the answer must be
+    counted: Edge | None = None  # superlative: the answer's edge whose other ends are counted
+    order: str = ""  # superlative: "most" or "fewest"; ordered: "asc" or "desc"
+    prop: str = ""  # ordered: the node property ordered by
+    prop_what: str = ""  # ordered: the property's name in answers ("founding dates")
+    word: str = ""  # the superlative as asked: "most", "oldest"
+    phrase: str = ""  # superlative: what the answer does, as asked: "with the most graduates"
 
 
 def leaf_paths(var: Var, trail: list[tuple[Var, Edge]]) -> Iterator[list[tuple[Var, Edge]]]:
