@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 LABELS = "CALL db.labels() YIELD label RETURN label AS name"
 TYPES = "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType AS name"
 
+EXCESS = "MATCH (n)-[r]-() WITH n, count(r) AS d RETURN sum(d * d) AS s2, sum(d) AS s1"
+EXCESS_MAX_RELATIONSHIPS = 2_000_000  # one pass over them when the graph changed; beyond, averages only
+EXCESS_TIMEOUT = 10.0
 _lock = threading.Lock()
 _cache: dict[tuple[str, str | None], tuple[float, tuple[int, int, int], GraphStats]] = {}
 
@@ -34,6 +37,7 @@ class GraphStats:
     relationships: int
     labels: dict[str, int] = field(default_factory=dict)
     types: dict[str, int] = field(default_factory=dict)
+    excess_degree: float | None = None  # E[d²]/E[d] over nodes: the degree of a node a relationship leads to
 
     def label_count(self, labels: set[str]) -> int | None:
         """Nodes carrying all of ``labels`` (at most the smallest label's count); None without labels."""
@@ -82,8 +86,27 @@ def read_stats(graph: Any, *, nodes: int, relationships: int) -> GraphStats:
     except QueryFailed as exc:  # a server without the catalogue procedures: totals only
         log.info("graph statistics without per-label counts: %s", exc.message)
     return GraphStats(
-        nodes, relationships, {k: v for k, v in labels.items() if v}, {k: v for k, v in types.items() if v}
+        nodes,
+        relationships,
+        {k: v for k, v in labels.items() if v},
+        {k: v for k, v in types.items() if v},
+        excess_degree(graph, relationships),
     )
+
+
+def excess_degree(graph: Any, relationships: int) -> float | None:
+    """``E[d²]/E[d]``: one pass over the relationships (skipped above ``EXCESS_MAX_RELATIONSHIPS``)."""
+    from kgqa.graph.client import QueryFailed
+
+    if not relationships or relationships > EXCESS_MAX_RELATIONSHIPS:
+        return None
+    try:
+        row = graph.read(EXCESS, max_rows=1, timeout=EXCESS_TIMEOUT).rows
+    except QueryFailed as exc:  # includes QueryTimedOut
+        log.info("graph statistics without the degree spread: %s", exc.message)
+        return None
+    s1, s2 = (row[0].get("s1"), row[0].get("s2")) if row else (None, None)
+    return float(s2) / float(s1) if s1 and s2 else None
 
 
 def forget(graph: Any) -> None:
@@ -98,3 +121,24 @@ def _names(graph: Any, cypher: str) -> list[str]:
 
 def _escape(name: str) -> str:
     return name.replace("`", "``")
+
+
+def node_degree(graph: Any, labels: frozenset[str], prop: str, value: Any, types: frozenset[str]) -> int | None:
+    """Relationships (of ``types``, any direction) on the node whose ``prop`` is ``value``; None when not found.
+
+    The cost rule asks this for the node a ``*..k`` expansion starts from, so that a hub (a genre with ten
+    thousand films) is not estimated from the graph's average degree. At most 5 matching nodes are counted.
+    """
+    from kgqa.graph.client import QueryFailed
+
+    label = "".join(f":`{_escape(name)}`" for name in sorted(labels))
+    rel = (":" + "|".join(f"`{_escape(t)}`" for t in sorted(types))) if types else ""
+    cypher = (
+        f"MATCH (n{label}) WHERE n.`{_escape(prop)}` = $value WITH n LIMIT 5 MATCH (n)-[r{rel}]-() RETURN count(r) AS c"
+    )
+    try:
+        found = graph.value(cypher, {"value": value}, default=None)
+    except QueryFailed as exc:
+        log.info("no degree for the anchored node: %s", exc.message)
+        return None
+    return int(found) if found is not None else None

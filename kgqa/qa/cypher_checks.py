@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from kgqa.config import get_settings
@@ -170,9 +171,9 @@ def _check(
 def _cost(outcome: CheckOutcome, graph: Graph | None, stats: GraphStats | None, budget: float | None) -> CheckOutcome:
     """The cost rule, on the final query text, with the EXPLAIN plan when there was one."""
     parsed, plan = outcome.parsed if isinstance(outcome.parsed, tuple) else (outcome.parsed, None)
-    if stats is None and graph is not None:
-        from kgqa.graph.stats import graph_stats
+    from kgqa.graph.stats import graph_stats, node_degree
 
+    if stats is None and graph is not None:
         stats = graph_stats(graph)
     if budget is None:
         budget = (graph.settings if graph is not None else get_settings()).query_cost_budget
@@ -181,7 +182,8 @@ def _cost(outcome: CheckOutcome, graph: Graph | None, stats: GraphStats | None, 
     else:
         try:
             parsed = parsed or parse(canonicalize(outcome.cypher, outcome.params))
-            check = check_cost(parsed, stats, budget, outcome.params, plan).check
+            degree = partial(node_degree, graph) if graph is not None else None
+            check = check_cost(parsed, stats, budget, outcome.params, plan, degree).check
         except CypherSyntaxError as exc:  # cannot happen for a query that passed parse; refusing is safe
             check = _c("cost", "failed", f"could not estimate the cost: {exc}")
     checks = sorted([*outcome.checks, check], key=lambda c: CHECK_NAMES.index(c.name))

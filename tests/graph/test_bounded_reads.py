@@ -100,6 +100,29 @@ def test_cost_budget_is_a_setting(dense: Graph) -> None:
     assert not small.ok and "from 1 start node(s)" in small.reason
 
 
+def test_cost_check_reads_the_degree_of_a_hub_start_node(dense: Graph) -> None:
+    """A *..k expansion from a hub is estimated from the hub's real degree and the graph's degree spread, not the
+    average degree (which says the same expansion from any node is cheap)."""
+    typed = "MATCH (a:Entity {name: $name})-[:LINKS*..2]-(b) RETURN count(b)"
+    untyped = "MATCH (a:Entity) WHERE a.name = 'Hub' MATCH (a)-[*..2]-(b) RETURN count(b)"
+    dense.write(
+        "CREATE (h:Entity {id: 'hub', name: 'Hub'}) WITH h MATCH (n:Entity) WHERE n.id <> 'hub' "
+        "UNWIND range(1, 10) AS i CREATE (h)-[:LINKS]->(n)"
+    )
+    forget(dense)
+    try:
+        stats = graph_stats(dense)
+        assert stats.excess_degree is not None and stats.excess_degree > 2 * stats.avg_degree
+        assert check_cypher(typed, {"name": "Node 1"}, None, graph=dense, budget=BUDGET).ok  # an ordinary node
+        for cypher, params in ((typed, {"name": "Hub"}), (untyped, {})):
+            outcome = check_cypher(cypher, params, None, graph=dense, budget=BUDGET)
+            assert not outcome.ok and "3,000 relationships" in outcome.reason, outcome.reason
+        assert check_cypher(typed, {"name": "Hub"}, None, graph=dense, budget=1e7).ok  # within a larger budget
+    finally:
+        dense.write("MATCH (h:Entity {id: 'hub'}) DETACH DELETE h")
+        forget(dense)
+
+
 def test_cypher_run_ctrl_c_stops_the_read(dense: Graph, graph_env: dict[str, str]) -> None:
     env = {**graph_env, "KGQA_QUERY_COST_BUDGET": "1e18", "KGQA_QUERY_TIMEOUT": "600"}  # only Ctrl-C stops it
     cypher = "MATCH p=(a)-[*..4]-(b) RETURN count(p) AS c LIMIT 1"

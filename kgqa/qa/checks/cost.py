@@ -8,7 +8,9 @@ graph's counts (``kgqa.graph.stats``):
   its label's count when it has a label, else from every node;
 * each relationship step multiplies by its average fan-out: the relationships of its types per node of the
   smaller end label (both ends when it has no direction), at least 1; a ``*a..b`` step by the sum of
-  fan-out^k for k in a..b (avg degree^k, as planners without degree histograms estimate it);
+  fan-out^k for k in a..b (avg degree^k, as planners without degree histograms estimate it) — except that an
+  untyped ``*a..b`` step grows by the graph's *excess degree* (``E[d²]/E[d] − 1``) after its first step, since
+  a walk lands on hubs more often than on average nodes;
 * a path starts from its cheapest node; a path sharing no variable with what came before multiplies the rows
   (a cartesian product); ``UNWIND`` multiplies by the list's length; a ``WITH`` of aggregates only gives one row;
 * a final LIMIT caps the estimate when nothing before it must see every row (no aggregation, DISTINCT,
@@ -17,12 +19,15 @@ graph's counts (``kgqa.graph.stats``):
 The server's EXPLAIN refines it where it knows better: an ArcadeDB plan that uses *count push-down* is answered
 from counters (cheap whatever the pattern), and a plan's own row estimate (Neo4j's ``EstimatedRows``, ArcadeDB's
 ``Total Estimated Rows``) raises the estimate when it is higher. Hubs make real expansions larger than the
-average degree says; the read timeout (``KGQA_QUERY_TIMEOUT``) stops those.
+average degree says: when a ``*..k`` expansion starts from a node pinned to one value and the checker has the
+graph, the first step uses that node's real degree (one indexed count); the read timeout
+(``KGQA_QUERY_TIMEOUT``) stops what is still underestimated.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +46,8 @@ HINT = (
     "lower the *..k bound, or connect the patterns; KGQA_QUERY_COST_BUDGET sets the budget"
 )
 _MATCHES = (ast.SimpleMatchStatement,)
+Degree = Callable[[frozenset[str], str, Any, frozenset[str]], "int | None"]
+"""(labels, property, value, relationship types) → the relationships on that node (``kgqa.graph.stats.node_degree``)."""
 _BLOCKING = (ast.AggregateFunction, ast.OrderByClause, ast.SetQuantifier)
 
 
@@ -51,6 +58,18 @@ class Part:
     rows: float
     kind: str  # scan | expansion | varlength-unanchored | cartesian | unwind
     text: str
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """What every step of one statement's estimate reads."""
+
+    parsed: Parsed
+    stats: GraphStats
+    params: dict[str, Any]
+    bindings: Bindings
+    degree: Degree | None = None
+    keys: dict[str, tuple[str, Any]] = field(default_factory=dict)  # variable → (property, value) a WHERE pins
 
 
 @dataclass
@@ -70,8 +89,12 @@ def check_cost(
     budget: float,
     params: dict[str, Any],
     plan: dict[str, Any] | None = None,
+    degree: Degree | None = None,
 ) -> RuleResult:
-    """Refuse a query whose estimated rows exceed ``budget``; skipped without the graph's counts."""
+    """Refuse a query whose estimated rows exceed ``budget``; skipped without the graph's counts.
+
+    ``degree`` looks up the real degree of the node a ``*..k`` expansion starts from (hubs).
+    """
     if stats is None:
         return RuleResult(make_check("cost", "skipped", "no graph statistics (no graph connection)"))
     if plan_uses_counters(plan):
@@ -79,7 +102,7 @@ def check_cost(
     parts: list[Part] = []
     total = 0.0
     for statement in parsed.ast.find_all(ast.SimpleLinearQueryStatement, bfs=False):
-        est = _statement(parsed, statement, stats, params)
+        est = _statement(_Ctx(parsed, stats, params, Bindings.of(statement), degree), statement)
         parts.extend(est.parts)
         total += est.peak
     server = plan_rows(plan)
@@ -94,11 +117,11 @@ def check_cost(
     return RuleResult(make_check("cost", "failed", detail))
 
 
-def _statement(parsed: Parsed, statement: Any, stats: GraphStats, params: dict[str, Any]) -> Estimate:
+def _statement(ctx: _Ctx, statement: Any) -> Estimate:
     """Walk one linear statement clause by clause."""
+    parsed, params = ctx.parsed, ctx.params
     est = Estimate()
     bound: set[str] = set()
-    bindings = Bindings.of(statement)
     for clause in statement.children():
         if isinstance(clause, ast.ForStatement):
             size = _list_size(parsed, clause, params)
@@ -107,7 +130,7 @@ def _statement(parsed: Parsed, statement: Any, stats: GraphStats, params: dict[s
             bound.update(i.name for i in clause.find_all(ast.Identifier) if _is_alias(i))
         elif isinstance(clause, ast.OptionalMatchStatement | ast.SimpleMatchStatement):
             match = clause.find_first(ast.SimpleMatchStatement) or clause
-            _match(parsed, match, stats, params, bindings, bound, est)
+            _match(ctx, match, bound, est)
         elif isinstance(clause, gcy.CypherWithStatement):
             _with(clause, est)
     result = _result_of(statement)
@@ -125,27 +148,22 @@ def _result_of(statement: Any) -> Any:
     return next((c for c in siblings if isinstance(c, ast.PrimitiveResultStatement)), None)
 
 
-def _match(
-    parsed: Parsed,
-    match: Any,
-    stats: GraphStats,
-    params: dict[str, Any],
-    bindings: Bindings,
-    bound: set[str],
-    est: Estimate,
-) -> None:
+def _match(ctx: _Ctx, match: Any, bound: set[str], est: Estimate) -> None:
     """One MATCH: its path terms in order (products of disconnected ones), then the patterns in its WHERE."""
+    parsed = ctx.parsed
     pattern = match.find_first(ast.GraphPattern)
     if pattern is None:
         return
     where = next((c for c in pattern.children() if isinstance(c, ast.GraphPatternWhereClause)), None)
-    anchors = _where_anchors(parsed, where, params) if where is not None else {}
+    anchors = _where_anchors(parsed, where, ctx.params) if where is not None else {}
+    if where is not None:
+        ctx.keys.update(_where_keys(parsed, where, ctx.params))
     plist = next((c for c in pattern.children() if isinstance(c, ast.PathPatternList)), None)
     terms = [t for p in (plist.children() if plist else []) for t in p.children() if isinstance(t, ast.PathTerm)]
     for term in terms:
         before = est.rows
         connected = bool(_term_vars(term) & bound)
-        rows, part = _term(parsed, term, stats, bindings, bound, anchors)
+        rows, part = _term(ctx, term, bound, anchors)
         est.rows = before * rows
         if not connected and before > 1 and rows > 1:
             part = Part(est.rows, "cartesian", f"cartesian product: {snippet(parsed, term)} is not connected to "
@@ -156,14 +174,13 @@ def _match(
         est.add(part)
         bound |= _term_vars(term)
     for nested in where.find_all(ast.PathTerm, bfs=False) if where is not None else ():
-        rows, part = _term(parsed, nested, stats, bindings, bound, anchors)
+        rows, part = _term(ctx, nested, bound, anchors)
         est.add(Part(est.rows * rows, "expansion", f"for each of {_n(est.rows)} rows, the WHERE pattern {part.text}"))
 
 
-def _term(
-    parsed: Parsed, term: Any, stats: GraphStats, bindings: Bindings, bound: set[str], anchors: dict[str, float]
-) -> tuple[float, Part]:
+def _term(ctx: _Ctx, term: Any, bound: set[str], anchors: dict[str, float]) -> tuple[float, Part]:
     """Rows one path term yields per incoming row, from its cheapest node, and how that was reckoned."""
+    parsed, stats, bindings = ctx.parsed, ctx.stats, ctx.bindings
     nodes = [f for f in term.factors if isinstance(f, ast.NodePattern)]
     cards = [_card(n, stats, bindings, bound, anchors) for n in nodes] or [float(stats.nodes)]
     start = min(cards)
@@ -181,9 +198,15 @@ def _term(
             fan *= step
             continue
         low, high = _bounds(quant)
-        fan *= sum(step**k for k in range(low, high + 1)) or 1.0
-        varlength.append(f"*{low}..{high} (average fan-out {step:.1f})")
+        onward = _onward(edge, step, stats)
+        fan *= sum(step * onward ** (k - 1) if k else 1.0 for k in range(low, high + 1)) or 1.0
+        beyond = f", {onward:.1f} beyond the first step" if onward > step else ""
+        varlength.append(f"*{low}..{high} (average fan-out {step:.1f}{beyond})")
     rows = start * fan
+    hub = _hub_factor(ctx, term, nodes[cards.index(start)]) if varlength and start <= 1 else None
+    if hub is not None:
+        rows *= hub[0]
+        varlength.append(hub[1])
     text = snippet(parsed, term)
     if varlength and start >= stats.nodes > 1:
         kind, why = "varlength-unanchored", f"{text} expands {', '.join(varlength)} from every one of {_n(start)} nodes"
@@ -192,6 +215,75 @@ def _term(
     else:
         kind, why = ("expansion" if len(nodes) > 1 else "scan"), f"{text} yields about {_n(rows)} rows"
     return rows, Part(rows, kind, f"{why}: about {_n(rows)} paths" if varlength else why)
+
+
+def _onward(edge: Any, step: float, stats: GraphStats) -> float:
+    """Fan-out after the first step of an untyped expansion: a node reached by following a relationship has
+    ``E[d²]/E[d] − 1`` further ones on average (hubs are reached more often), not the plain average."""
+    if element_names(edge) or not stats.excess_degree:
+        return step
+    return max(step, stats.excess_degree - 1.0)
+
+
+def _hub_factor(ctx: _Ctx, term: Any, node: Any) -> tuple[float, str] | None:
+    """How many times more the first step from an anchored start node yields than the average says (hubs)."""
+    key = _node_key(ctx, node) or ctx.keys.get(element_var(node) or "")
+    if ctx.degree is None or key is None:
+        return None
+    factors = term.factors
+    i = next(j for j, f in enumerate(factors) if f is node)
+    j = next((k for k in (i + 1, i - 1) if 0 <= k < len(factors) and not isinstance(factors[k], ast.NodePattern)), None)
+    if j is None:
+        return None
+    edge = factors[j].path_primary if isinstance(factors[j], ast.QuantifiedPathPrimary) else factors[j]
+    if not isinstance(edge, ast.EdgePattern):
+        return None
+    ends = [factors[k] for k in (j - 1, j + 1) if 0 <= k < len(factors)]
+    step = _fanout(edge, ends, ctx.stats, ctx.bindings)
+    labels = frozenset(ctx.bindings.labels_of(node))
+    found = ctx.degree(labels, key[0], key[1], frozenset(element_names(edge)))
+    if found is None or found <= step:
+        return None
+    return found / step, f"from a start node with {found:,} relationships (not {step:.1f})"
+
+
+def _node_key(ctx: _Ctx, node: Any) -> tuple[str, Any] | None:
+    """The (property, value) a node pattern's map pins it with: ``{name: 'Drama'}``, ``{id: $e0}``."""
+    pair = node.find_first(ast.PropertyKeyValuePair)
+    if pair is None:
+        return None
+    name, expr = list(pair.children())[:2]
+    value = _value_of(ctx.parsed, expr, ctx.params)
+    return (ctx.parsed.slice(name).strip("`"), value) if value is not None else None
+
+
+def _where_keys(parsed: Parsed, where: Any, params: dict[str, Any]) -> dict[str, tuple[str, Any]]:
+    """Variables a WHERE pins by ``v.prop = value`` (a literal or a parameter), with that property and value."""
+    keys: dict[str, tuple[str, Any]] = {}
+    for pred in where.find_all(ast.ComparisonPredicate, bfs=False):
+        if pred.comparison_predicate_part_2.comp_op != ast.ComparisonPredicatePart2.CompOp.EQUALS:
+            continue
+        if not _conjunctive(pred, where):
+            continue
+        sides = [pred.comparison_predicand, pred.comparison_predicate_part_2.comparison_predicand]
+        for one, other in (sides, sides[::-1]):
+            ref = one.find_first(ast.PropertyReference)
+            value = _value_of(parsed, other, params)
+            if ref is not None and _identity_of(one) and value is not None:
+                prop = ref.find_first(ast.PropertyName)
+                keys.setdefault(_identity_of(one) or "", (parsed.slice(prop).strip("`"), value))
+    return keys
+
+
+def _value_of(parsed: Parsed, expr: Any, params: dict[str, Any]) -> Any:
+    """A plain literal's value, or a parameter's value from ``params``; None otherwise."""
+    value = literal_value(parsed, expr)
+    if value is not None:
+        return value
+    ref = expr.find_first(ast.GeneralParameterReference)
+    if ref is None or parsed.slice(expr).strip() != f"${param_name(ref)}":
+        return None
+    return params.get(param_name(ref))
 
 
 def _card(node: Any, stats: GraphStats, bindings: Bindings, bound: set[str], anchors: dict[str, float]) -> float:
