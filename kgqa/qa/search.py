@@ -149,6 +149,7 @@ def _try_generator(st: _Search, gen: CypherGenerator, examples: list[Any]) -> _R
     attempts = 0
     t0 = time.perf_counter()
     stream = iter(gen.candidates(st.q, st.linked, st.schema, examples, None))
+    tried: set[str] = set()
     while attempts < st.opts.max_attempts and st.looked < st.opts.max_candidates:
         try:
             cand = next(stream)
@@ -162,6 +163,12 @@ def _try_generator(st: _Search, gen: CypherGenerator, examples: list[Any]) -> _R
         st.looked += 1
         st.total += 1
         tag = f"attempt {st.total} ({cand.source})"
+        if _repeated(cand, tried):  # checking and running it again cannot help; an LLM would repeat it again
+            detail = f"{tag}: {gen.name} gave the same query again after it failed"
+            st.res.checks.append(Check(name="generate", status="failed", detail=detail))
+            if getattr(gen, "uses_feedback", False):
+                break
+            continue
         looser = _looser_example(st.q, st.linked, cand, st.bank)
         if looser:  # not run, so not an attempt
             st.res.checks.append(Check(name="coverage", status="failed", detail=f"{tag}: {looser}"))
@@ -284,6 +291,15 @@ def _looser_example(q: str, linked: list[LinkedEntity], cand: CypherCandidate, b
     if mine != theirs and _structure(mine) > _structure(theirs):
         return f"the example “{example.question}” is simpler than the question (it would drop part of it)"
     return ""
+
+
+def _repeated(cand: CypherCandidate, tried: set[str]) -> bool:
+    """True when this generator already gave this query (whitespace aside); remembers it otherwise."""
+    key = " ".join(cand.cypher.split())
+    if key in tried:
+        return True
+    tried.add(key)
+    return False
 
 
 def _refeed(gen: CypherGenerator, stream: Iterator[CypherCandidate], st: _Search, feedback: str) -> Iterator:
