@@ -21,7 +21,11 @@ class ConfigError(KgqaError):
     """A setting is missing or wrong."""
 
 
-class GraphUnavailable(KgqaError):
+class ServiceUnavailable(KgqaError):
+    """A server the work depends on (the graph, an LLM) is down or keeps failing: stop, do not fail every item."""
+
+
+class GraphUnavailable(ServiceUnavailable):
     """The graph server cannot be reached or refused our credentials."""
 
     exit_code = 3

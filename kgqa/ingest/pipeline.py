@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kgqa.errors import ConfigError, GraphUnavailable, InputError, KgqaError
+from kgqa.errors import ConfigError, GraphUnavailable, InputError, KgqaError, ServiceUnavailable
 from kgqa.graph import queries
 from kgqa.graph.access import GraphAccess
 from kgqa.graph.schema import ensure_constraints
@@ -146,8 +146,9 @@ def run_build(
     extractor: Any = None,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Build (or update) the graph from ``paths``; returns the report. Raises GraphUnavailable if the graph
-    goes away (everything written before that is complete documents only)."""
+    """Build (or update) the graph from ``paths``; returns the report. Raises ``ServiceUnavailable`` when the
+    graph or the LLM server goes away or keeps failing: everything written before that is complete documents
+    only, and a rerun skips them (LLM replies already received come from the LLM cache)."""
     options = options or BuildOptions()
     started = time.perf_counter()
     report = BuildReport()
@@ -199,6 +200,7 @@ class _Group:
         self.report = report
         self.payloads: list[DocumentPayload] = []
         self.rows = 0
+        self.written = 0  # documents written so far
         self.last_flush = time.monotonic()
         self.batch_rows = getattr(writer.graph.settings, "graph_batch_size", 1000)
 
@@ -240,6 +242,7 @@ class _Group:
                     raise
                 except KgqaError as exc1:
                     self.report.fail(p.doc.source or p.doc.id, f"graph refused it: {exc1}", p.doc.id)
+        self.written += len(ok)
         for p in ok:
             self.report.chunks += len(p.chunks)
             self.report.facts += len(p.facts)
@@ -284,7 +287,11 @@ def _build_documents(
     for start in range(0, total, EXTRACT_WINDOW):
         window = todo[start : start + EXTRACT_WINDOW]
         notify("extracting", done, total)
-        extracted = _extract_window(window, extractor, ontology, options)
+        try:
+            extracted = _extract_window(window, extractor, ontology, options)
+        except (ServiceUnavailable, ConfigError) as exc:
+            _stop(exc, group)
+            raise
         votes = corpus_type_votes([ex for _, _, ex in extracted if not isinstance(ex, Exception)], ontology)
         for doc, chunks, result in extracted:
             done += 1
@@ -311,6 +318,18 @@ def _build_documents(
     group.flush()
     notify("extracting", total, total)
     _finish(report, constraint_total, linked)
+
+
+def _stop(exc: KgqaError, group: _Group) -> None:
+    """The extractor's server is down or misconfigured: write the complete documents read so far, say so."""
+    if not isinstance(exc, GraphUnavailable):
+        group.flush()
+    resume = (
+        "rerun `kgqa build` to go on: finished documents are skipped, replies already received come from the LLM cache"
+    )
+    exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
+    if group.written:
+        exc.message = f"{exc.message} (stopped after {group.written} complete document(s) were written)"
 
 
 def _finish(report: BuildReport, constraint_total: ConstraintReport, linked: set[str]) -> None:
@@ -353,7 +372,7 @@ def _extract_window(
         try:
             many = extractor.extract_many([d for d, _ in chunked], [c for _, c in chunked], ontology)
             return [(d, c, list(ex)) for (d, c), ex in zip(chunked, many, strict=True)]
-        except (GraphUnavailable, ConfigError, KeyboardInterrupt):  # a wrong key/model fails every document
+        except (ServiceUnavailable, ConfigError, KeyboardInterrupt):  # a wrong key/model fails every document
             raise
         except Exception:
             log.debug("batched extraction failed; extracting one document at a time", exc_info=True)
@@ -361,7 +380,7 @@ def _extract_window(
     for doc, chunks in chunked:
         try:
             out.append((doc, chunks, list(extractor.extract(doc, chunks, ontology))))
-        except (GraphUnavailable, ConfigError, KeyboardInterrupt):
+        except (ServiceUnavailable, ConfigError, KeyboardInterrupt):  # a server down: stop, the rerun resumes
             raise
         except Exception as exc:  # one bad document must not stop the build
             out.append((doc, chunks, exc))

@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from kgqa.errors import ConfigError, KgqaError
+from kgqa.errors import ConfigError, KgqaError, ServiceUnavailable
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 Task = Literal["extraction", "cypher", "answer", "check"]
@@ -25,8 +25,8 @@ class LLMConfigError(ConfigError):
     exit_code = 5
 
 
-class LLMUnavailable(LLMError):
-    """The server could not be reached or kept failing after retries."""
+class LLMUnavailable(LLMError, ServiceUnavailable):
+    """The server could not be reached or kept failing after retries (a build stops on it)."""
 
 
 class LLMTimeout(LLMUnavailable):

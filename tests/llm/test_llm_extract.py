@@ -205,3 +205,38 @@ def test_wrong_key_stops_the_build_once(graph, tmp_path: Path) -> None:
         assert "KGQA_LLM_API_KEY" in (info.value.hint or "")
     reset_providers()
     assert graph.value("MATCH (d:Document) RETURN count(d) AS c") == 0
+
+
+def test_server_failing_mid_build_stops_it_and_the_rerun_resumes(graph, tmp_path: Path, monkeypatch) -> None:
+    """The LLM server keeps failing on one document: the build stops with a clear error instead of writing
+    documents with facts missing; only complete documents are in the graph; the rerun (server fixed) writes the
+    rest and takes the replies it already had from the cache (one new request, for the never-sent chunk)."""
+    from kgqa.ingest import pipeline
+    from kgqa.ingest.pipeline import BuildOptions, run_build
+    from kgqa.llm.base import LLMUnavailable
+
+    monkeypatch.setattr(pipeline, "EXTRACT_WINDOW", 2)  # windows: [ada, babbage] [c_broken, hopper] [turing]
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in ("ada.txt", "babbage.txt", "hopper.txt", "turing.txt"):
+        (folder / name).write_text((CORPUS / name).read_text())
+    (folder / "c_broken.txt").write_text("ALWAYS-500: the server fails on this one. Ada Lovelace met nobody.")
+    with ReplayServer() as srv:
+        settings = Settings(_env_file=None, home=tmp_path / "home", llm_base_url=srv.url, llm_max_retries=1)
+        options = BuildOptions(extractor="openai:replay-model")
+        with pytest.raises(LLMUnavailable) as info:
+            run_build(graph, [folder], options, settings)
+        assert "HTTP 500" in info.value.message and "stopped after 2 complete document(s)" in info.value.message
+        assert "rerun `kgqa build`" in (info.value.hint or "")
+        docs = graph.read("MATCH (d:Document) RETURN d.id AS id ORDER BY id").rows
+        assert [r["id"] for r in docs] == ["ada.txt", "babbage.txt"]  # complete documents only
+        assert graph.value("MATCH (:Chunk {doc_id: 'hopper.txt'}) RETURN count(*) AS c") == 0
+        (folder / "c_broken.txt").unlink()
+        sent = len(srv.chat_requests)
+        reset_providers()
+        report = run_build(graph, [folder], options, settings)
+        assert report.documents["unchanged"] == 2 and report.documents["new"] == 2 and not report.failures
+        texts = [r["body"]["messages"][1]["content"].split('Text:\n"""')[1] for r in srv.chat_requests[sent:]]
+        assert texts and all(t.lstrip().startswith("Alan Turing") for t in texts)  # hopper's reply: from the cache
+    reset_providers()
+    assert graph.value("MATCH (d:Document) RETURN count(d) AS c") == 4

@@ -21,7 +21,7 @@ from typing import Any
 
 from kgqa.ingest.chunk import document_sentences
 from kgqa.ingest.model import Chunk, Document, EntityMention, Extraction, Fact, Sentence
-from kgqa.llm.base import GenParams, LLMError
+from kgqa.llm.base import GenParams, LLMError, LLMUnavailable
 from kgqa.ontology import Ontology
 
 INSTRUCTIONS = """You check statements against one sentence of a document. Answer Yes only if the sentence itself
@@ -113,6 +113,8 @@ class HybridExtractor:
             reply = self.llm.complete(
                 messages, GenParams(temperature=0.0, max_new_tokens=1, top_logprobs=5), prompt="hybrid-verify@1"
             )
+        except LLMUnavailable:
+            raise  # the server is down or hung: stop the build rather than read every pair as "no"
         except LLMError:
             return 0.0
         yes = sum(math.exp(v) for k, v in reply.top_logprobs.items() if k.strip().lower() == "yes")

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from kgqa.ingest.model import Chunk, Document, EntityMention, Extraction, Fact
-from kgqa.llm.base import LLM, LLMConfigError, LLMError, task_params
+from kgqa.llm.base import LLM, LLMConfigError, LLMError, LLMUnavailable, task_params
 from kgqa.llm.prompt import Prompt, load_prompt
 from kgqa.llm.structured import complete_structured
 from kgqa.ontology import Ontology
@@ -169,34 +169,36 @@ class LLMExtractor:
 
     def extract(self, doc: Document, chunks: Sequence[Chunk], ontology: Ontology) -> list[Extraction]:
         """One ``Extraction`` per chunk, in order; failures are reported per chunk."""
-        if not chunks:
-            return []
-        sem = _semaphore(self.concurrency)
-
-        def run(chunk: Chunk) -> Extraction:
-            with sem:
-                return self.extract_chunk(doc, chunk, ontology)
-
-        if len(chunks) == 1 or self.concurrency == 1:
-            return [run(c) for c in chunks]
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(chunks)), thread_name_prefix="kgqa-llm") as pool:
-            return list(pool.map(run, chunks))
+        return self._run([(doc, chunk) for chunk in chunks], ontology)
 
     def extract_many(
         self, docs: Sequence[Document], chunk_lists: Sequence[Sequence[Chunk]], ontology: Ontology
     ) -> list[list[Extraction]]:
         """Several documents at once: all their chunks share one bounded pool (the build pipeline batches)."""
         jobs = [(doc, chunk) for doc, chunks in zip(docs, chunk_lists, strict=True) for chunk in chunks]
+        flat = iter(self._run(jobs, ontology))
+        return [[next(flat) for _ in chunks] for chunks in chunk_lists]
+
+    def _run(self, jobs: list[tuple[Document, Chunk]], ontology: Ontology) -> list[Extraction]:
+        """Extract every (document, chunk) on a bounded pool, in order. The first wrong-setting or server-down
+        error is raised, and chunks not yet sent are not sent (a hung server would time each one out)."""
         sem = _semaphore(self.concurrency)
+        stop: list[BaseException] = []
 
         def run(job: tuple[Document, Chunk]) -> Extraction:
             with sem:
-                return self.extract_chunk(job[0], job[1], ontology)
+                if stop:
+                    raise stop[0]
+                try:
+                    return self.extract_chunk(job[0], job[1], ontology)
+                except (LLMConfigError, LLMUnavailable) as exc:
+                    stop.append(exc)
+                    raise
 
-        workers = max(1, min(self.concurrency, len(jobs)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kgqa-llm") as pool:
-            flat = iter(list(pool.map(run, jobs)))
-        return [[next(flat) for _ in chunks] for chunks in chunk_lists]
+        if len(jobs) <= 1 or self.concurrency == 1:
+            return [run(job) for job in jobs]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(jobs)), thread_name_prefix="kgqa-llm") as pool:
+            return list(pool.map(run, jobs))
 
     def extract_chunk(self, doc: Document, chunk: Chunk, ontology: Ontology) -> Extraction:
         entity_block, relation_block = describe_ontology(ontology)
@@ -218,8 +220,8 @@ class LLMExtractor:
                 reasks=self.reasks,
                 json_schema=output_schema(ontology),
             )
-        except LLMConfigError:
-            raise  # wrong key/model/URL: every chunk would fail the same way; stop with the setting to fix
+        except (LLMConfigError, LLMUnavailable):
+            raise  # wrong settings, or the server is down or hung: every chunk would fail; stop (the rerun resumes)
         except LLMError as exc:
             log.info("extraction failed for %s: %s", chunk.id, exc.message)
             spent = getattr(exc, "completions", [])
