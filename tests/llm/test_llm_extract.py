@@ -240,3 +240,17 @@ def test_server_failing_mid_build_stops_it_and_the_rerun_resumes(graph, tmp_path
         assert texts and all(t.lstrip().startswith("Alan Turing") for t in texts)  # hopper's reply: from the cache
     reset_providers()
     assert graph.value("MATCH (d:Document) RETURN count(d) AS c") == 4
+
+
+def test_chunk_longer_than_the_context_is_split_by_sentences(server: ReplayServer, tmp_path: Path) -> None:
+    """The server says the prompt does not fit: the chunk is extracted in halves (down to one sentence), so the
+    facts of the sentences that fit are kept and only the sentence that cannot fit is reported."""
+    text = "Ada Lovelace works for Acme Corporation. She was born in London. HUGE-PROMPT stands for a long sentence."
+    doc = Document("huge.txt", text)
+    [ex] = _extractor(tmp_path, server, llm_reasks=0).extract(doc, [_chunk(doc)], load_ontology())
+    facts = {(f.subject, f.relation, f.object) for f in ex.facts}
+    assert ("Ada Lovelace", "WORKS_FOR", "Acme Corporation") in facts
+    assert ("Ada Lovelace", "BORN_IN", "London") in facts  # the pronoun half, with the preceding text
+    assert any("split in two" in e for e in ex.errors)
+    assert any("one sentence longer than the context" in e for e in ex.errors)
+    assert all(f.chunk_id == "huge.txt#0" for f in ex.facts)

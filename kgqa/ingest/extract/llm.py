@@ -24,8 +24,8 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from kgqa.ingest.model import Chunk, Document, EntityMention, Extraction, Fact
-from kgqa.llm.base import LLM, LLMConfigError, LLMError, LLMUnavailable, task_params
+from kgqa.ingest.model import Chunk, Document, EntityMention, Extraction, Fact, Sentence
+from kgqa.llm.base import LLM, ContextLengthExceeded, LLMConfigError, LLMError, LLMUnavailable, task_params
 from kgqa.llm.prompt import Prompt, load_prompt
 from kgqa.llm.structured import complete_structured
 from kgqa.ontology import Ontology
@@ -34,6 +34,12 @@ log = logging.getLogger(__name__)
 
 _semaphores: dict[int, threading.BoundedSemaphore] = {}
 _sem_lock = threading.Lock()
+
+
+def _sub_chunk(doc: Document, chunk: Chunk, sentences: list[Sentence]) -> Chunk:
+    """The part of ``chunk`` that holds ``sentences`` (same id: facts keep their chunk as provenance)."""
+    start, end = sentences[0].start, sentences[-1].end
+    return Chunk(chunk.id, chunk.doc_id, chunk.index, doc.text[start:end], start, end, list(sentences))
 
 
 def _semaphore(limit: int) -> threading.BoundedSemaphore:
@@ -220,6 +226,8 @@ class LLMExtractor:
                 reasks=self.reasks,
                 json_schema=output_schema(ontology),
             )
+        except ContextLengthExceeded as exc:
+            return self._split(doc, chunk, ontology, exc)
         except (LLMConfigError, LLMUnavailable):
             raise  # wrong settings, or the server is down or hung: every chunk would fail; stop (the rerun resumes)
         except LLMError as exc:
@@ -245,6 +253,27 @@ class LLMExtractor:
                 f"{chunk.id}: repaired after {len(result.errors)} re-ask(s): {result.errors[0].splitlines()[0]}"
             )
         return extraction
+
+    def _split(self, doc: Document, chunk: Chunk, ontology: Ontology, exc: ContextLengthExceeded) -> Extraction:
+        """A chunk too long for the model's context: extract its two halves (by sentences) and join them."""
+        if len(chunk.sentences) < 2:
+            return Extraction(
+                errors=[f"{chunk.id}: extraction failed: one sentence longer than the context: {exc.message}"]
+            )
+        log.info("%s does not fit the model's context: extracting it in two halves", chunk.id)
+        middle = len(chunk.sentences) // 2
+        parts = [
+            self.extract_chunk(doc, _sub_chunk(doc, chunk, sentences), ontology)
+            for sentences in (chunk.sentences[:middle], chunk.sentences[middle:])
+        ]
+        joined = Extraction(errors=[f"{chunk.id}: split in two: it does not fit the model's context"])
+        for part in parts:
+            joined.mentions.extend(part.mentions)
+            joined.facts.extend(part.facts)
+            joined.errors.extend(part.errors)
+            for key, value in part.usage.items():
+                joined.usage[key] = joined.usage.get(key, 0) + value
+        return joined
 
     @staticmethod
     def _context(doc: Document, chunk: Chunk, chars: int = 400) -> str:
