@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from kgqa.errors import KgqaError
-from kgqa.llm.local_models import LocalModel, get_model, require_installed
+from kgqa.llm.local_models import MODELS, LocalModel, get_model, require_installed
 from kgqa.procs import (
     ServerRecord,
     cmdline,
@@ -155,6 +155,7 @@ class LocalModelServer:
                 "the local model runtime (llama-cpp-python) is not installed",
                 "run `make llm` (builds it from source once, ~10 min on 2 cores)",
             )
+        _check_memory(model)
         port = free_port()
         context = self.context or model.context
         args = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", model.name]
@@ -164,11 +165,7 @@ class LocalModelServer:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise LocalServerError(
-                    f"the local model server exited during start-up (code {proc.returncode}): {log_tail(self.log_file)}",
-                    f"see {self.log_file}; 'Illegal instruction' means the runtime was built for another CPU: "
-                    "rerun `make llm` after `pip uninstall llama-cpp-python`",
-                )
+                raise _start_failure(proc.returncode, model, self.log_file)
             if port_open(port) and _ready(port):
                 state = LocalState(proc.pid, port, model.name, self.threads, context, time.time())
                 tmp = self.state_file.with_suffix(".tmp")
@@ -183,6 +180,54 @@ class LocalModelServer:
         raise LocalServerError(
             f"the local model server did not become ready within {START_TIMEOUT:.0f}s", f"see {self.log_file}"
         )
+
+
+_OUT_OF_MEMORY = ("out of memory", "failed to allocate", "cannot allocate", "bad_alloc", "unable to allocate")
+
+
+def _start_failure(code: int | None, model: LocalModel, log_file: Path) -> LocalServerError:
+    """Why the server died during start-up, with the fix: out of memory → a smaller model; SIGILL → rebuild."""
+    tail = log_tail(log_file)
+    message = f"the local model server exited during start-up (code {code}): {tail}"
+    if code == -9 or any(word in tail.lower() for word in _OUT_OF_MEMORY):
+        return LocalServerError(
+            f"{message} — out of memory loading {model.name} (needs about {model.ram_gb:g} GB)",
+            f"use a smaller model ({_smaller(model)}) or lower KGQA_LLM_CONTEXT; see {log_file}",
+        )
+    return LocalServerError(
+        message,
+        f"see {log_file}; 'Illegal instruction' means the runtime was built for another CPU: "
+        "rerun `make llm` after `pip uninstall llama-cpp-python`",
+    )
+
+
+def _check_memory(model: LocalModel) -> None:
+    """Refuse to start a model that cannot fit in the memory available now (Linux ``MemAvailable``)."""
+    available = available_memory_gb()
+    if available is not None and available < model.ram_gb:
+        raise LocalServerError(
+            f"not enough memory for {model.name}: it needs about {model.ram_gb:g} GB, {available:.1f} GB is available",
+            f"use a smaller model ({_smaller(model)}), lower KGQA_LLM_CONTEXT, or free memory",
+        )
+
+
+def available_memory_gb() -> float | None:
+    """``MemAvailable`` from /proc/meminfo in GB, or None where there is no such file."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _smaller(model: LocalModel) -> str:
+    """How to pick a smaller installable model than ``model``."""
+    smaller = sorted(
+        (m for m in MODELS.values() if m.ram_gb < model.ram_gb and m.name != model.name), key=lambda m: -m.ram_gb
+    )
+    return f"KGQA_LLM=local:{smaller[0].name}" if smaller else "see `kgqa llm models`"
 
 
 def server_for(settings) -> LocalModelServer:

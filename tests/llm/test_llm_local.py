@@ -51,6 +51,26 @@ def test_install_refuses_parts_that_do_not_match_the_pinned_hash(tmp_path: Path,
         lm.require_installed(fake)
 
 
+def test_a_model_larger_than_the_free_memory_is_refused_with_the_smaller_one_named(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from kgqa.llm.local_server import LocalServerError, _check_memory, _start_failure, available_memory_gb
+
+    free = available_memory_gb()
+    assert free is not None and free > 0  # Linux: read from /proc/meminfo
+    huge = replace(lm.get_model(lm.DEFAULT_MODEL), ram_gb=free * 4)
+    with pytest.raises(LocalServerError) as info:
+        _check_memory(huge)
+    assert "not enough memory" in info.value.message and f"KGQA_LLM=local:{SMALL}" in (info.value.hint or "")
+    _check_memory(lm.get_model(SMALL))  # 1 GB fits
+    log = tmp_path / "server.log"
+    log.write_text("llama_model_load: error: failed to allocate buffer of size 1.2 GiB\n")
+    oom = _start_failure(1, lm.get_model(lm.DEFAULT_MODEL), log)
+    assert "out of memory" in oom.message and f"KGQA_LLM=local:{SMALL}" in (oom.hint or "")
+    log.write_text("Illegal instruction\n")
+    assert "make llm" in (_start_failure(-4, lm.get_model(SMALL), log).hint or "")
+
+
 @needs_runtime
 def test_start_check_status_stop_with_a_real_model(tmp_path: Path) -> None:
     home = tmp_path / "home"
