@@ -118,7 +118,7 @@ def load_questions(path: Path, limit: int | None) -> list[str]:
     return [r["question"] for r in rows][:limit]
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", default="1,8", help="Comma-separated concurrency levels.")
     parser.add_argument("--requests", type=int, default=400, help="Requests per level (bounded run).")
@@ -129,7 +129,39 @@ def main() -> None:
     parser.add_argument("--cache", choices=["on", "off"], default="on", help="The answer cache, in both runs.")
     parser.add_argument("--home", type=Path, default=None, help="KGQA home (default: a temporary folder).")
     parser.add_argument("--out", type=Path, default=None, help="Also write the JSON report here.")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def http_caller(port: int) -> Callable[[str, str, bytes | None], tuple[int, bytes]]:
+    """A request function with one keep-alive ``http.client`` connection per thread: a light load generator,
+    so that on 2 cores the client takes as little CPU from the server as it can (lighter per call than httpx)."""
+    local = threading.local()
+
+    def call(method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        if not hasattr(local, "c"):
+            local.c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        local.c.request(method, path, body=body, headers={"content-type": "application/json"})
+        response = local.c.getresponse()
+        return response.status, response.read()
+
+    return call
+
+
+def measure_level(n: int, requests: int, api: Callable, in_process: Callable, health: Callable) -> dict[str, Any]:
+    """One concurrency level: the API, the same pipeline in-process, and /healthz, side by side."""
+    over_http, base_line, floor = load(api, n, requests), load(in_process, n, requests), load(health, n, requests)
+    return {
+        "clients": n,
+        "api_ask": over_http,
+        "in_process_ask": base_line,
+        "healthz": floor,
+        "ratio_rps_api_over_in_process": round(over_http["rps"] / base_line["rps"], 3),
+        "ratio_p95_api_over_in_process": round(over_http["p95_ms"] / max(base_line["p95_ms"], 0.1), 3),
+    }
+
+
+def main() -> None:
+    args = parse_args()
     levels = [int(x) for x in args.clients.split(",") if x.strip()]
     questions = load_questions(args.questions, args.limit)
 
@@ -147,29 +179,18 @@ def main() -> None:
         kg.graph.clear()
         kg.build([args.corpus])
         proc, base = start_api(home, args.workers, cache_size)
+        call = http_caller(int(base.rsplit(":", 1)[1]))
+        bodies = [json.dumps({"question": q}).encode() for q in questions]
 
         def in_process(i: int) -> bool:
             return kg.ask(questions[i % len(questions)]).status != "error"
-
-        local = threading.local()
-        port = int(base.rsplit(":", 1)[1])
-        bodies = [json.dumps({"question": q}).encode() for q in questions]
-
-        def call(method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-            # http.client with one keep-alive connection per thread: a light load generator, so that on
-            # 2 cores the client takes as little CPU from the server as it can (lighter per call than httpx).
-            if not hasattr(local, "c"):
-                local.c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            local.c.request(method, path, body=body, headers={"content-type": "application/json"})
-            response = local.c.getresponse()
-            return response.status, response.read()
 
         def over_http(i: int) -> bool:
             status, data = call("POST", "/v1/ask", bodies[i % len(bodies)])
             return status == 200 and b'"status":"error"' not in data
 
         def health(_i: int) -> bool:
-            return call("GET", "/healthz")[0] == 200
+            return call("GET", "/healthz", None)[0] == 200
 
         answered = sum(in_process(i) for i in range(len(questions)))  # warm-up: spaCy, caches, connections
         # Warm every worker: connections are spread over them by the kernel, so ask each question several times.
@@ -181,27 +202,15 @@ def main() -> None:
             "answered_in_warmup": answered,
             "workers": args.workers,
             "answer_cache": args.cache,
-            "levels": [],
+            "levels": [measure_level(n, args.requests, over_http, in_process, health) for n in levels],
         }
-        for n in levels:
-            api = load(over_http, n, args.requests)
-            base_line = load(in_process, n, args.requests)
-            floor = load(health, n, args.requests)
-            report["levels"].append(
-                {
-                    "clients": n,
-                    "api_ask": api,
-                    "in_process_ask": base_line,
-                    "healthz": floor,
-                    "ratio_rps_api_over_in_process": round(api["rps"] / base_line["rps"], 3),
-                    "ratio_p95_api_over_in_process": round(api["p95_ms"] / max(base_line["p95_ms"], 0.1), 3),
-                }
-            )
+        for row in report["levels"]:
+            api, base_line = row["api_ask"], row["in_process_ask"]
             print(
-                f"workers={args.workers} cache={args.cache} clients={n:>3}  "
+                f"workers={args.workers} cache={args.cache} clients={row['clients']:>3}  "
                 f"/v1/ask {api['rps']:>7.1f} req/s p95 {api['p95_ms']:>7.1f} ms  |  "
                 f"in-process {base_line['rps']:>7.1f} req/s p95 {base_line['p95_ms']:>7.1f} ms  |  "
-                f"ratio rps {api['rps'] / base_line['rps']:.2f}  |  /healthz {floor['rps']:.0f} req/s  "
+                f"ratio rps {row['ratio_rps_api_over_in_process']:.2f}  |  /healthz {row['healthz']['rps']:.0f} req/s  "
                 f"errors {api['errors']}/{base_line['errors']}",
                 file=sys.stderr,
             )

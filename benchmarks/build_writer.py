@@ -73,6 +73,32 @@ def _timed(fn) -> float:
     return time.perf_counter() - start
 
 
+def write_as_documents(writer: GraphWriter, by_doc: dict[str, list[FactRecord]], by_id: dict, batch: int) -> None:
+    """The document path: one payload (document, chunk, mentions, facts) per synthetic document, in groups."""
+    from kgqa.ingest.write import DocumentPayload
+
+    group = []
+    for doc_id, doc_facts in by_doc.items():
+        text = " ".join(e.sentence for f in doc_facts for e in f.evidence)
+        doc = Document(id=doc_id, text=text, title=doc_id, content_hash=str(hash(text)))
+        chunk = Chunk(id=f"{doc_id}#0", doc_id=doc_id, index=0, text=text, start=0, end=len(text))
+        used = sorted({i for f in doc_facts for i in (f.subject_id, f.object_id)})
+        group.append(
+            DocumentPayload(
+                doc=doc,
+                chunks=[chunk],
+                entities=[by_id[i] for i in used],
+                mentions=[(chunk.id, i) for i in used],
+                facts=doc_facts,
+            )
+        )
+        if sum(p.rows for p in group) >= batch:
+            writer.write_documents(group)
+            group = []
+    if group:
+        writer.write_documents(group)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--facts", type=int, default=50_000)
@@ -112,28 +138,7 @@ def main() -> None:
     by_id = {e.id: e for e in entities}
 
     def documents() -> None:
-        group = []
-        for doc_id, doc_facts in by_doc.items():
-            text = " ".join(e.sentence for f in doc_facts for e in f.evidence)
-            doc = Document(id=doc_id, text=text, title=doc_id, content_hash=str(hash(text)))
-            chunk = Chunk(id=f"{doc_id}#0", doc_id=doc_id, index=0, text=text, start=0, end=len(text))
-            used = sorted({i for f in doc_facts for i in (f.subject_id, f.object_id)})
-            from kgqa.ingest.write import DocumentPayload
-
-            group.append(
-                DocumentPayload(
-                    doc=doc,
-                    chunks=[chunk],
-                    entities=[by_id[i] for i in used],
-                    mentions=[(chunk.id, i) for i in used],
-                    facts=doc_facts,
-                )
-            )
-            if sum(p.rows for p in group) >= args.batch:
-                writer.write_documents(group)
-                group = []
-        if group:
-            writer.write_documents(group)
+        write_as_documents(writer, by_doc, by_id, args.batch)
 
     results: dict[str, list[float]] = {"raw": [], "writer": [], "merge_statement": [], "documents": []}
     reset_entities()
