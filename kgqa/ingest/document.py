@@ -238,7 +238,7 @@ def process_document(
         if t is None:
             continue  # untyped mention no fact gave a type to: not an entity we can place
         pos = m.start if m.start is not None else chunk_by_id[m.chunk_id].start
-        resolve_mentions.append(Mention(m.name, t, pos))
+        resolve_mentions.append(Mention(m.name, t, pos, full=m.canonical if m.canonical != m.name else None))
     for f in kept:
         pos = _position_of_fact(f, chunk_by_id)
         resolve_mentions.append(Mention(f.subject, f.subject_type, pos))

@@ -7,6 +7,7 @@ from kgqa.ingest.extract.offline.entities import (
     build_entities,
     family_surnames,
     join_later_full_names,
+    parenthesised_abbreviations,
     retype_family_names,
     shared_surnames,
 )
@@ -63,6 +64,7 @@ class OfflineExtractor:
         d = Analysis(spacy_doc=sdoc, trig=trig)
         d.mentions = find_mentions(sdoc, trig)
         build_entities(d, ontology)
+        parenthesised_abbreviations(d)
         join_later_full_names(d)
         shared_surnames(d)
         retype_family_names(d)
