@@ -21,14 +21,25 @@ from kgqa.ontology import Ontology
 EntityIdOf = Callable[[str, str | None], str | None]  # (name, type) → resolved entity id
 
 
+FACT_TYPE_WEIGHT = 3  # a fact whose relation allows one type only counts as three mentions of that type
+
+
 def corpus_type_votes(extractions: list[list[Extraction]], ontology: Ontology) -> dict[str, Counter]:
-    """Normalised name → Counter of the types extractors gave its mentions, over several documents."""
+    """Normalised name → Counter of type votes over several documents: one per mention with that type, and
+    ``FACT_TYPE_WEIGHT`` per fact whose domain (or range) admits only that type ("X was born in Y": a person)."""
     votes: dict[str, Counter] = {}
     for per_doc in extractions:
         for ex in per_doc:
             for m in ex.mentions:
                 if m.type and ontology.entity(m.type):
                     votes.setdefault(normalize(m.name, None), Counter())[m.type] += 1
+            for f in ex.facts:
+                rel = ontology.relation(f.relation)
+                if rel is None:
+                    continue
+                for name, allowed in ((f.subject, rel.domain), (f.object, rel.range)):
+                    if len(allowed) == 1:
+                        votes.setdefault(normalize(name, None), Counter())[allowed[0]] += FACT_TYPE_WEIGHT
     return votes
 
 

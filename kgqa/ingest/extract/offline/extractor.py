@@ -15,6 +15,7 @@ from kgqa.ingest.extract.offline.mentions import find_mentions
 from kgqa.ingest.extract.offline.output import package
 from kgqa.ingest.extract.offline.parsing import parse
 from kgqa.ingest.extract.offline.references import resolve_references
+from kgqa.ingest.extract.offline.replacements import mark_replacements
 from kgqa.ingest.extract.offline.state import Analysis, Candidate
 from kgqa.ingest.extract.offline.triggers import TriggerSet, compile_triggers
 from kgqa.ingest.extract.offline.typecheck import check_types
@@ -80,4 +81,5 @@ class OfflineExtractor:
             cands = read_candidates(d)
             facts = check_types(d, cands, ontology, doc_id)
         family_surnames(d, facts)
+        facts = mark_replacements(d, facts, ontology)
         return d, facts, cands
