@@ -15,7 +15,7 @@ from kgqa.errors import InputError
 from kgqa.ingest.constraints import ConstraintReport, Evidence, FactRecord, check_facts, finalize
 from kgqa.ingest.model import Chunk, Document, EntityMention, Extraction, Fact
 from kgqa.ingest.resolve import EntityRegistry, Mention, MergeEvent, normalize
-from kgqa.ingest.write import DocumentPayload
+from kgqa.ingest.write import DocumentPayload, Supersession
 from kgqa.ontology import Ontology
 
 EntityIdOf = Callable[[str, str | None], str | None]  # (name, type) → resolved entity id
@@ -254,6 +254,9 @@ def process_document(
         pos = _position_of_fact(f, chunk_by_id)
         resolve_mentions.append(Mention(f.subject, f.subject_type, pos))
         resolve_mentions.append(Mention(f.object, f.object_type, pos))
+        side = _replaced_side(f, ontology)
+        if side is not None:
+            resolve_mentions.append(Mention(f.replaces or "", f.subject_type if side == "s" else f.object_type, pos))
     mapping, merges = registry.resolve_document(doc.id, resolve_mentions, doc.title)
 
     def eid(name: str, type_: str | None) -> str | None:
@@ -265,4 +268,31 @@ def process_document(
     used = {e for _, e in mention_pairs}
     entities = [registry.by_id[e] for e in sorted(used)]
     payload = DocumentPayload(doc=doc, chunks=chunks, entities=entities, mentions=mention_pairs, facts=final)
+    payload.supersessions = _supersessions(kept, ontology, eid, {(f.subject_id, f.relation, f.object_id) for f in final})
     return payload, report, merges, len(mentions)
+
+
+def _replaced_side(f: Fact, ontology: Ontology) -> str | None:
+    """"s" when the fact's statement replaced its subject (one CEO per company), "o" its object, else None."""
+    rel = ontology.relation(f.relation)
+    if not f.replaces or rel is None:
+        return None
+    return "s" if rel.inverse_functional else "o" if rel.functional else None
+
+
+def _supersessions(kept: list[Fact], ontology: Ontology, eid: EntityIdOf, written: set) -> list[Supersession]:
+    """The old facts that kept facts replaced, with the replacing statement's provenance."""
+    out: list[Supersession] = []
+    for f in kept:
+        side = _replaced_side(f, ontology)
+        s, o = eid(f.subject, f.subject_type), eid(f.object, f.object_type)
+        if side is None or not s or not o or (s, f.relation, o) not in written:
+            continue
+        old = eid(f.replaces or "", f.subject_type if side == "s" else f.object_type)
+        if not old or old in (s, o):
+            continue
+        by, by_name = (s, f.subject) if side == "s" else (o, f.object)
+        key = f"{f.chunk_id}/{f.sentence_index if f.sentence_index is not None else '-'}"
+        old_s, old_o = (old, o) if side == "s" else (s, old)
+        out.append(Supersession(old_s, f.relation, old_o, by, by_name, f.doc_id, key, f.sentence))
+    return out

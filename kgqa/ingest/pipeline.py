@@ -23,6 +23,7 @@ from kgqa.graph import queries
 from kgqa.graph.access import GraphAccess
 from kgqa.graph.schema import ensure_constraints
 from kgqa.ingest.chunk import chunk_document
+from kgqa.ingest.consolidate import consolidate
 from kgqa.ingest.constraints import ConstraintReport
 from kgqa.ingest.document import corpus_type_votes, process_document
 from kgqa.ingest.load import DEFAULT_MAX_BYTES, LoadFailure, load_paths
@@ -74,6 +75,9 @@ class BuildReport:
     retyped: list[str] = field(default_factory=list)
     duplicates_merged: int = 0
     merges: list[dict[str, Any]] = field(default_factory=list)
+    # nodes that named one entity twice (a re-typed mention, an abbreviation), merged after the writes
+    nodes_merged: list[dict[str, Any]] = field(default_factory=list)
+    superseded: int = 0  # old facts a later statement replaced (marked, kept)
     extraction_errors: list[str] = field(default_factory=list)
     llm_usage: dict[str, int] = field(default_factory=dict)
     graph: dict[str, int] = field(default_factory=dict)
@@ -244,6 +248,7 @@ class _Group:
             self.report.chunks += len(p.chunks)
             self.report.facts += len(p.facts)
             self.report.evidence += sum(len(f.evidence) for f in p.facts)
+            self.report.superseded += len(p.supersessions)
 
 
 def _account(report: BuildReport, doc: Document, extractions: list[Extraction], merges: list[MergeEvent]) -> None:
@@ -310,7 +315,21 @@ def _build_documents(
                 group.flush()
     group.flush()
     notify("extracting", total, total)
+    _consolidate(writer, registry, linked, report)
     _finish(report, constraint_total, linked)
+
+
+def _consolidate(writer: GraphWriter, registry: EntityRegistry, linked: set[str], report: BuildReport) -> None:
+    """Merge the nodes that name one entity twice among the names this build touched (see consolidate.py)."""
+    touched = [registry.by_id[e] for e in sorted(linked) if e in registry.by_id]
+    try:
+        merged = consolidate(writer.graph, writer, touched)
+    except GraphUnavailable:
+        raise
+    except KgqaError as exc:
+        report.warnings.append(f"merging nodes that name one entity twice failed: {exc.message}")
+        return
+    report.nodes_merged = [m.as_dict() for m in merged]
 
 
 def _finish(report: BuildReport, constraint_total: ConstraintReport, linked: set[str]) -> None:
