@@ -268,12 +268,14 @@ def process_document(
     used = {e for _, e in mention_pairs}
     entities = [registry.by_id[e] for e in sorted(used)]
     payload = DocumentPayload(doc=doc, chunks=chunks, entities=entities, mentions=mention_pairs, facts=final)
-    payload.supersessions = _supersessions(kept, ontology, eid, {(f.subject_id, f.relation, f.object_id) for f in final})
+    payload.supersessions = _supersessions(
+        kept, ontology, eid, {(f.subject_id, f.relation, f.object_id) for f in final}
+    )
     return payload, report, merges, len(mentions)
 
 
 def _replaced_side(f: Fact, ontology: Ontology) -> str | None:
-    """"s" when the fact's statement replaced its subject (one CEO per company), "o" its object, else None."""
+    """ "s" when the fact's statement replaced its subject (one CEO per company), "o" its object, else None."""
     rel = ontology.relation(f.relation)
     if not f.replaces or rel is None:
         return None

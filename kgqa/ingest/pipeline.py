@@ -29,7 +29,7 @@ from kgqa.ingest.document import corpus_type_votes, process_document
 from kgqa.ingest.load import DEFAULT_MAX_BYTES, LoadFailure, load_paths
 from kgqa.ingest.model import Chunk, Document, Extraction
 from kgqa.ingest.resolve import EntityRegistry, MergeEvent
-from kgqa.ingest.write import DocumentPayload, GraphWriter
+from kgqa.ingest.write import DocumentPayload, GraphWriter, Supersession
 from kgqa.ontology import Ontology, load_ontology
 
 log = logging.getLogger(__name__)
@@ -202,6 +202,7 @@ class _Group:
         self.existing = existing
         self.report = report
         self.payloads: list[DocumentPayload] = []
+        self.supersessions: list[Supersession] = []  # written ones, applied again after the last group
         self.rows = 0
         self.last_flush = time.monotonic()
         self.batch_rows = getattr(writer.graph.settings, "graph_batch_size", 1000)
@@ -249,6 +250,7 @@ class _Group:
             self.report.facts += len(p.facts)
             self.report.evidence += sum(len(f.evidence) for f in p.facts)
             self.report.superseded += len(p.supersessions)
+            self.supersessions.extend(p.supersessions)
 
 
 def _account(report: BuildReport, doc: Document, extractions: list[Extraction], merges: list[MergeEvent]) -> None:
@@ -315,6 +317,8 @@ def _build_documents(
                 group.flush()
     group.flush()
     notify("extracting", total, total)
+    if group.supersessions:  # an old fact written in a later group than the statement that replaced it
+        writer.graph.write_together(writer.supersession_statements(group.supersessions))
     _consolidate(writer, registry, linked, report)
     _finish(report, constraint_total, linked)
 

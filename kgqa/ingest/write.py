@@ -85,7 +85,9 @@ class DocumentPayload:
 
     @property
     def rows(self) -> int:
-        return 1 + len(self.chunks) + len(self.entities) + len(self.mentions) + len(self.facts) + len(self.supersessions)
+        return (
+            1 + len(self.chunks) + len(self.entities) + len(self.mentions) + len(self.facts) + len(self.supersessions)
+        )
 
 
 def _checked(name: str, allowed: Iterable[str], what: str) -> str:

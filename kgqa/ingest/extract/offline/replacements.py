@@ -97,7 +97,9 @@ def mark_replacements(d: Analysis, facts: list[Candidate], ontology: Ontology) -
                     continue
                 if not _retype(d, new, old, allowed):
                     continue
-                hit = next((f for f in out if (f.subj, f.relation, f.obj) == key and f.sent in (sent_i - 1, sent_i)), None)
+                hit = next(
+                    (f for f in out if (f.subj, f.relation, f.obj) == key and f.sent in (sent_i - 1, sent_i)), None
+                )
                 if hit is None:
                     hit = replace(c, subj=key[0], obj=key[2], sent=sent_i, token=at, method=f"replace:{c.method}")
                     out.append(hit)
