@@ -153,3 +153,17 @@ def test_succeeded_as_keeps_both_holders_and_supersedes_the_old(graph, tmp_path:
     assert set(marks) == {"person:tomas-greer", "person:marcus-ede"}
     assert marks["person:tomas-greer"]["by"] == "person:marcus-ede"
     assert marks["person:marcus-ede"]["by"] is None
+
+
+def test_an_abbreviation_node_written_earlier_joins_its_full_name(graph, tmp_path: Path) -> None:
+    early = _write(tmp_path / "a", "memo.txt", "BWR is headquartered in Harlow.")
+    _build(graph, early)
+    assert _nodes(graph, "BWR")
+    later = _write(tmp_path / "b", "about.txt", "Brightwater Robotics (BWR) makes robots.")
+    report = _build(graph, later)
+    assert [m["from"] for m in report.nodes_merged if m["into"]] == ["organization:bwr"]
+    assert not _nodes(graph, "BWR")
+    docs = graph.value(
+        "MATCH (:Entity {id: 'organization:brightwater-robotics'})-[r:HEADQUARTERED_IN]->() RETURN r.doc_ids"
+    )
+    assert docs == ["memo.txt"]
