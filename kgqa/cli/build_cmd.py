@@ -49,6 +49,11 @@ def _render_build(report: Any) -> None:
         table.add_row("entities re-typed", str(len(report.retyped)))
     table.add_row("duplicate facts merged", str(report.duplicates_merged))
     table.add_row("entities merged", str(len(report.merges)))
+    kept_apart = [m for m in report.nodes_merged if not m["into"]]
+    if report.nodes_merged:
+        table.add_row("nodes merged (one entity, two nodes)", str(len(report.nodes_merged) - len(kept_apart)))
+    if report.superseded:
+        table.add_row("replacement statements (old facts marked superseded)", str(report.superseded))
     g = report.graph
     if g:
         table.add_row(

@@ -124,6 +124,25 @@ ON CREATE SET r.evidence_keys = row.keys, r.doc_ids = row.doc_ids, r.chunk_ids =
     r.confidence = row.confidence
 """
 
+# An old fact replaced by a later statement ("now its CEO, replacing X") keeps its evidence and gains these marks.
+MARK_SUPERSEDED = """
+UNWIND $rows AS row
+MATCH (s:Entity {{id: row.s}})-[r:{rel}]->(o:Entity {{id: row.o}})
+SET r.superseded_by = row.by, r.superseded_by_name = row.by_name, r.superseded_in = row.doc,
+    r.superseded_key = row.key, r.superseded_evidence = row.sentence
+"""
+
+# Retracting (or rebuilding) a document takes back the supersession marks its statements made.
+CLEAR_SUPERSEDED = """
+UNWIND $docs AS doc
+MATCH (:Document {id: doc})<-[:PART_OF]-(:Chunk)-[:MENTIONS]->(e:Entity)
+WITH DISTINCT e
+MATCH (e)-[r]-(:Entity)
+WHERE r.superseded_in IN $docs
+SET r.superseded_by = null, r.superseded_by_name = null, r.superseded_in = null,
+    r.superseded_key = null, r.superseded_evidence = null
+"""
+
 DELETE_ORPHANS = """
 UNWIND $ids AS id
 MATCH (e:Entity {id: id})

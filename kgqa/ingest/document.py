@@ -15,20 +15,31 @@ from kgqa.errors import InputError
 from kgqa.ingest.constraints import ConstraintReport, Evidence, FactRecord, check_facts, finalize
 from kgqa.ingest.model import Chunk, Document, EntityMention, Extraction, Fact
 from kgqa.ingest.resolve import EntityRegistry, Mention, MergeEvent, normalize
-from kgqa.ingest.write import DocumentPayload
+from kgqa.ingest.write import DocumentPayload, Supersession
 from kgqa.ontology import Ontology
 
 EntityIdOf = Callable[[str, str | None], str | None]  # (name, type) → resolved entity id
 
 
+FACT_TYPE_WEIGHT = 3  # a fact whose relation allows one type only counts as three mentions of that type
+
+
 def corpus_type_votes(extractions: list[list[Extraction]], ontology: Ontology) -> dict[str, Counter]:
-    """Normalised name → Counter of the types extractors gave its mentions, over several documents."""
+    """Normalised name → Counter of type votes over several documents: one per mention with that type, and
+    ``FACT_TYPE_WEIGHT`` per fact whose domain (or range) admits only that type ("X was born in Y": a person)."""
     votes: dict[str, Counter] = {}
     for per_doc in extractions:
         for ex in per_doc:
             for m in ex.mentions:
                 if m.type and ontology.entity(m.type):
                     votes.setdefault(normalize(m.name, None), Counter())[m.type] += 1
+            for f in ex.facts:
+                rel = ontology.relation(f.relation)
+                if rel is None:
+                    continue
+                for name, allowed in ((f.subject, rel.domain), (f.object, rel.range)):
+                    if len(allowed) == 1:
+                        votes.setdefault(normalize(name, None), Counter())[allowed[0]] += FACT_TYPE_WEIGHT
     return votes
 
 
@@ -238,11 +249,14 @@ def process_document(
         if t is None:
             continue  # untyped mention no fact gave a type to: not an entity we can place
         pos = m.start if m.start is not None else chunk_by_id[m.chunk_id].start
-        resolve_mentions.append(Mention(m.name, t, pos))
+        resolve_mentions.append(Mention(m.name, t, pos, full=m.canonical if m.canonical != m.name else None))
     for f in kept:
         pos = _position_of_fact(f, chunk_by_id)
         resolve_mentions.append(Mention(f.subject, f.subject_type, pos))
         resolve_mentions.append(Mention(f.object, f.object_type, pos))
+        side = _replaced_side(f, ontology)
+        if side is not None:
+            resolve_mentions.append(Mention(f.replaces or "", f.subject_type if side == "s" else f.object_type, pos))
     mapping, merges = registry.resolve_document(doc.id, resolve_mentions, doc.title)
 
     def eid(name: str, type_: str | None) -> str | None:
@@ -254,4 +268,33 @@ def process_document(
     used = {e for _, e in mention_pairs}
     entities = [registry.by_id[e] for e in sorted(used)]
     payload = DocumentPayload(doc=doc, chunks=chunks, entities=entities, mentions=mention_pairs, facts=final)
+    payload.supersessions = _supersessions(
+        kept, ontology, eid, {(f.subject_id, f.relation, f.object_id) for f in final}
+    )
     return payload, report, merges, len(mentions)
+
+
+def _replaced_side(f: Fact, ontology: Ontology) -> str | None:
+    """ "s" when the fact's statement replaced its subject (one CEO per company), "o" its object, else None."""
+    rel = ontology.relation(f.relation)
+    if not f.replaces or rel is None:
+        return None
+    return "s" if rel.inverse_functional else "o" if rel.functional else None
+
+
+def _supersessions(kept: list[Fact], ontology: Ontology, eid: EntityIdOf, written: set) -> list[Supersession]:
+    """The old facts that kept facts replaced, with the replacing statement's provenance."""
+    out: list[Supersession] = []
+    for f in kept:
+        side = _replaced_side(f, ontology)
+        s, o = eid(f.subject, f.subject_type), eid(f.object, f.object_type)
+        if side is None or not s or not o or (s, f.relation, o) not in written:
+            continue
+        old = eid(f.replaces or "", f.subject_type if side == "s" else f.object_type)
+        if not old or old in (s, o):
+            continue
+        by, by_name = (s, f.subject) if side == "s" else (o, f.object)
+        key = f"{f.chunk_id}/{f.sentence_index if f.sentence_index is not None else '-'}"
+        old_s, old_o = (old, o) if side == "s" else (s, old)
+        out.append(Supersession(old_s, f.relation, old_o, by, by_name, f.doc_id, key, f.sentence))
+    return out

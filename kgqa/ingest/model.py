@@ -68,6 +68,9 @@ class Fact:
     sentence_index: int | None = None
     extractor: str = ""  # "offline", "llm:openai:gpt-4o-mini", ...
     confidence: float = 1.0
+    # the holder this fact's statement replaced ("Marcus Ede is now its CEO, replacing Tomas Greer": "Tomas
+    # Greer"), on the side the relation is single-valued on; the old fact is marked superseded in the graph
+    replaces: str | None = None
 
 
 @dataclass

@@ -23,12 +23,13 @@ from kgqa.graph import queries
 from kgqa.graph.access import GraphAccess
 from kgqa.graph.schema import ensure_constraints
 from kgqa.ingest.chunk import chunk_document
+from kgqa.ingest.consolidate import consolidate
 from kgqa.ingest.constraints import ConstraintReport
 from kgqa.ingest.document import corpus_type_votes, process_document
 from kgqa.ingest.load import DEFAULT_MAX_BYTES, LoadFailure, load_paths
 from kgqa.ingest.model import Chunk, Document, Extraction
 from kgqa.ingest.resolve import EntityRegistry, MergeEvent
-from kgqa.ingest.write import DocumentPayload, GraphWriter
+from kgqa.ingest.write import DocumentPayload, GraphWriter, Supersession
 from kgqa.ontology import Ontology, load_ontology
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,9 @@ class BuildReport:
     retyped: list[str] = field(default_factory=list)
     duplicates_merged: int = 0
     merges: list[dict[str, Any]] = field(default_factory=list)
+    # nodes that named one entity twice (a re-typed mention, an abbreviation), merged after the writes
+    nodes_merged: list[dict[str, Any]] = field(default_factory=list)
+    superseded: int = 0  # old facts a later statement replaced (marked, kept)
     extraction_errors: list[str] = field(default_factory=list)
     llm_usage: dict[str, int] = field(default_factory=dict)
     graph: dict[str, int] = field(default_factory=dict)
@@ -199,6 +203,7 @@ class _Group:
         self.existing = existing
         self.report = report
         self.payloads: list[DocumentPayload] = []
+        self.supersessions: list[Supersession] = []  # written ones, applied again after the last group
         self.rows = 0
         self.written = 0  # documents written so far
         self.last_flush = time.monotonic()
@@ -247,6 +252,8 @@ class _Group:
             self.report.chunks += len(p.chunks)
             self.report.facts += len(p.facts)
             self.report.evidence += sum(len(f.evidence) for f in p.facts)
+            self.report.superseded += len(p.supersessions)
+            self.supersessions.extend(p.supersessions)
 
 
 def _account(report: BuildReport, doc: Document, extractions: list[Extraction], merges: list[MergeEvent]) -> None:
@@ -317,6 +324,9 @@ def _build_documents(
                 group.flush()
     group.flush()
     notify("extracting", total, total)
+    if group.supersessions:  # an old fact written in a later group than the statement that replaced it
+        writer.graph.write_together(writer.supersession_statements(group.supersessions))
+    _consolidate(writer, registry, linked, report)
     _finish(report, constraint_total, linked)
 
 
@@ -324,12 +334,27 @@ def _stop(exc: KgqaError, group: _Group) -> None:
     """The extractor's server is down or misconfigured: write the complete documents read so far, say so."""
     if not isinstance(exc, GraphUnavailable):
         group.flush()
+        if group.supersessions:
+            group.writer.graph.write_together(group.writer.supersession_statements(group.supersessions))
     resume = (
         "rerun `kgqa build` to go on: finished documents are skipped, replies already received come from the LLM cache"
     )
     exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
     if group.written:
         exc.message = f"{exc.message} (stopped after {group.written} complete document(s) were written)"
+
+
+def _consolidate(writer: GraphWriter, registry: EntityRegistry, linked: set[str], report: BuildReport) -> None:
+    """Merge the nodes that name one entity twice among the names this build touched (see consolidate.py)."""
+    touched = [registry.by_id[e] for e in sorted(linked) if e in registry.by_id]
+    try:
+        merged = consolidate(writer.graph, writer, touched)
+    except GraphUnavailable:
+        raise
+    except KgqaError as exc:
+        report.warnings.append(f"merging nodes that name one entity twice failed: {exc.message}")
+        return
+    report.nodes_merged = [m.as_dict() for m in merged]
 
 
 def _finish(report: BuildReport, constraint_total: ConstraintReport, linked: set[str]) -> None:

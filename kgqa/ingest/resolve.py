@@ -77,6 +77,28 @@ def normalize(name: str, type_: str | None) -> str:
     return " ".join(tokens)
 
 
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w[:1].isupper())
+
+
+def is_abbreviation(short: str, full: str) -> bool:
+    """Whether ``short`` abbreviates ``full``: 2–6 capitals (dots allowed) that start with the full name's first
+    letter, come in order from its letters and include the initial of each capitalised word ("BWR" for
+    "Brightwater Robotics", "PIT" for "Pellavane Institute of Technology"; not "CEO" for "Tomas Greer")."""
+    letters = short.replace(".", "")
+    if not (2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()) or len(full.split()) < 2:
+        return False
+    folded = _fold(full)
+    if folded[:1] != letters[0].casefold() or not _subsequence(letters.casefold(), folded):
+        return False
+    return _subsequence(_initials(full).casefold(), letters.casefold())
+
+
+def _subsequence(needle: str, hay: str) -> bool:
+    it = iter(hay)
+    return all(ch in it for ch in needle)
+
+
 def slug(name: str) -> str:
     s = _PUNCT_RE.sub("-", _fold(name).replace("&", " and ").replace("'", "")).strip("-_")
     s = re.sub(r"[-_]+", "-", s)
@@ -123,6 +145,7 @@ class Mention:
     name: str
     type: str | None
     position: int = 0
+    full: str | None = None  # the longer name this abbreviation stands for in the document ("BWR" → ...)
 
 
 def _is_initial(token: str) -> bool:
@@ -213,7 +236,8 @@ class EntityRegistry:
         for m in sorted(mentions, key=lambda m: m.position):
             surface = " ".join(m.name.split())
             if surface:
-                seen.setdefault((surface, m.type), Mention(surface, m.type, m.position))
+                first = seen.setdefault((surface, m.type), Mention(surface, m.type, m.position))
+                first.full = first.full or m.full
         # Group by normalised key within the document.
         groups: dict[tuple[str | None, str], list[Mention]] = defaultdict(list)
         for m in seen.values():
@@ -241,6 +265,7 @@ class EntityRegistry:
             target = _pick_full_name(norm, type_, full_by_type[type_], title_norm)
             if target:
                 short_target[(type_, norm)] = target
+        short_target.update(_abbreviation_targets(groups))
 
         # Resolve full groups first so short names can point at them.
         order = sorted(groups, key=lambda k: ((k in short_target), k[1], str(k[0])))
@@ -256,6 +281,8 @@ class EntityRegistry:
                     for m in ms:
                         record.add_alias(m.name)
                         events.append(MergeEvent(doc_id, m.name, type_, eid, record.name, why))
+                    if why.startswith("abbreviation"):
+                        self._by_key.setdefault(key, eid)  # a global alias: later documents' "BWR" links here
                     resolved[key] = eid
                     continue
             record, reason = self._find_or_create(ms, type_, norm)
@@ -288,6 +315,21 @@ class EntityRegistry:
         record = EntityRecord(id=eid, name=canonical, type=type_, norm=norm)
         self._add(record)
         return record, "same normalised name"
+
+
+def _abbreviation_targets(
+    groups: dict[tuple[str | None, str], list[Mention]],
+) -> dict[tuple[str | None, str], tuple[tuple[str | None, str], str]]:
+    """Abbreviations the extractor read ("Brightwater Robotics (BWR)") → the group of their full name."""
+    out: dict[tuple[str | None, str], tuple[tuple[str | None, str], str]] = {}
+    for (type_, norm), ms in groups.items():
+        for m in ms:
+            if m.full and is_abbreviation(m.name, m.full):
+                target = (type_, normalize(m.full, type_))
+                if target in groups and target != (type_, norm):
+                    out[(type_, norm)] = (target, f"abbreviation of {m.full!r} in the same document")
+                    break
+    return out
 
 
 def _canonical(ms: list[Mention], type_: str | None) -> str:

@@ -58,6 +58,20 @@ DOCUMENT_FACTS = FactStatements(queries.MERGE_FACTS, create=queries.CREATE_FACTS
 IMPORTED_FACTS = FactStatements(queries.IMPORT_MERGE_FACTS, fresh=queries.IMPORT_CREATE_FACTS)
 
 
+@dataclass(frozen=True)
+class Supersession:
+    """An old fact a later statement replaced: (subject, relation, object) and the replacing statement."""
+
+    subject_id: str
+    relation: str
+    object_id: str
+    by: str  # the entity that now holds the place ("Marcus Ede")
+    by_name: str
+    doc_id: str
+    key: str  # the replacing statement's evidence key (chunk/sentence)
+    sentence: str
+
+
 @dataclass
 class DocumentPayload:
     """Everything one document contributes to the graph."""
@@ -67,10 +81,13 @@ class DocumentPayload:
     entities: list[EntityRecord] = field(default_factory=list)
     mentions: list[tuple[str, str]] = field(default_factory=list)  # (chunk_id, entity_id)
     facts: list[FactRecord] = field(default_factory=list)
+    supersessions: list[Supersession] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
-        return 1 + len(self.chunks) + len(self.entities) + len(self.mentions) + len(self.facts)
+        return (
+            1 + len(self.chunks) + len(self.entities) + len(self.mentions) + len(self.facts) + len(self.supersessions)
+        )
 
 
 def _checked(name: str, allowed: Iterable[str], what: str) -> str:
@@ -158,6 +175,19 @@ class GraphWriter:
             for rel, rows in sorted(fact_rows(facts).items())
         ]
 
+    def supersession_statements(self, marks: Sequence[Supersession]) -> list[tuple[str, dict[str, Any]]]:
+        """Mark old facts superseded (they stay in the graph); a missing old fact is left alone."""
+        by_rel: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for m in marks:
+            by_rel[m.relation].append(
+                {"s": m.subject_id, "o": m.object_id, "by": m.by, "by_name": m.by_name, "doc": m.doc_id}
+                | {"key": m.key, "sentence": m.sentence}
+            )
+        return [
+            (queries.MARK_SUPERSEDED.format(rel=self.relation_type(rel)), {"rows": rows})
+            for rel, rows in sorted(by_rel.items())
+        ]
+
     def entity_statements(self, entities: Iterable[EntityRecord]) -> list[tuple[str, dict[str, Any]]]:
         by_type: dict[str | None, dict[str, dict[str, Any]]] = defaultdict(dict)
         dirty: dict[str, dict[str, Any]] = {}
@@ -185,6 +215,7 @@ class GraphWriter:
         docs = [p.doc.id for p in payloads]
         now = datetime.now(UTC).isoformat(timespec="seconds")
         statements: list[tuple[str, dict[str, Any]]] = [
+            (queries.CLEAR_SUPERSEDED, {"docs": docs}),
             (queries.RETRACT_FACTS, {"docs": docs}),
             (queries.DELETE_CHUNKS, {"docs": docs}),
             (
@@ -221,6 +252,7 @@ class GraphWriter:
         if mention_rows:
             statements.append((queries.CREATE_MENTIONS, {"rows": mention_rows}))
         statements.extend(self.fact_statements([f for p in payloads for f in p.facts]))
+        statements.extend(self.supersession_statements([m for p in payloads for m in p.supersessions]))
         candidates = sorted(set(orphan_candidates))
         if candidates:
             statements.append((queries.DELETE_ORPHANS, {"ids": candidates}))
@@ -258,6 +290,7 @@ class GraphWriter:
         candidates = self.mentioned_entities(docs)
         self.known_entities.difference_update(candidates)
         statements: list[tuple[str, dict[str, Any]]] = [
+            (queries.CLEAR_SUPERSEDED, {"docs": docs}),
             (queries.RETRACT_FACTS, {"docs": docs}),
             (queries.DELETE_CHUNKS, {"docs": docs}),
             (queries.DELETE_DOCUMENTS, {"docs": docs}),

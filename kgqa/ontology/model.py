@@ -88,6 +88,11 @@ class RelationType(BaseModel):
     # phrases that state the relation in text but say more than it ("capital of" → LOCATED_IN): the extractor
     # reads them as phrases; a question using them asks what the relation cannot answer
     narrower_phrases: list[str] = Field(default_factory=list)
+    # single-valued relations, at one time: ``functional`` = one object per subject (one birthplace),
+    # ``inverse_functional`` = one subject per object (a company has one CEO). A later statement that replaces
+    # such a fact marks the old one superseded; two unsuperseded facts are a conflict, shown in answers
+    functional: bool = False
+    inverse_functional: bool = False
 
     @field_validator("name")
     @classmethod

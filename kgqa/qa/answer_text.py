@@ -20,6 +20,7 @@ from kgqa.qa.model import (
 )
 from kgqa.qa.runs import AskOptions, _ms, _Run
 from kgqa.qa.subgraph import _SubgraphBuilder
+from kgqa.qa.supersession import conflicts, current_answers
 from kgqa.qa.synthesize import AnswerSynthesizer, SynthesisInput, TemplateSynthesizer
 
 MAX_EVIDENCE = 10
@@ -36,14 +37,17 @@ def _finish(
 ) -> AskResult:
     res.cypher = run.outcome.cypher
     res.params = run.outcome.params
-    res.answers = run.answers
     res.subgraph = run.builder.build()
+    res.answers, note = run.answers, ""
+    if run.candidate.kind == "list" and not counting:  # a superseded holder is not a current answer
+        res.answers, note = current_answers(run.answers, res.subgraph)
+        note += conflicts(res.answers, res.subgraph, opts.ontology)
     res.evidence = _relevant_evidence(run.builder.evidence, {a.id for a in run.answers}, res.subgraph)
     res.browser_query = browser_query(run.outcome.cypher, run.outcome.params)
     t0 = time.perf_counter()
     data = SynthesisInput(
         question=res.question,
-        answers=run.answers,
+        answers=res.answers,
         linked=linked,
         subgraph=res.subgraph,
         evidence=res.evidence,
@@ -81,7 +85,7 @@ def _finish(
         res.answer = "The graph holds no answer I can ground in its facts."
         return res
     res.checks.append(Check(name="grounding", status="passed", detail="every named entity is in the answer subgraph"))
-    res.answer = out.text
+    res.answer = out.text + note
     res.value = run.value if run.candidate.kind != "list" or counting else None
     res.status = "answered"
     return res

@@ -53,6 +53,8 @@ class SubgraphRelationship(BaseModel):
     end: str
     type: str
     evidence: list[Evidence] = Field(default_factory=list)
+    superseded_by: str | None = None  # the name that replaced this fact's holder, by a later statement
+    superseded_in: str | None = None  # the document of that statement
 
 
 class Subgraph(BaseModel):

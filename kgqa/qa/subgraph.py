@@ -68,7 +68,14 @@ class _SubgraphBuilder:
             doc = str(doc_ids[k]) if k < len(doc_ids) else ""
             chunk = str(chunk_ids[k]) if k < len(chunk_ids) else None
             ev.append(Evidence(doc_id=doc, chunk_id=chunk, sentence=str(sentence), fact=fact))
-        self.rels[key] = SubgraphRelationship(start=s, end=e, type=str(r.get("type", "")), evidence=ev)
+        self.rels[key] = SubgraphRelationship(
+            start=s,
+            end=e,
+            type=str(r.get("type", "")),
+            evidence=ev,
+            superseded_by=props.get("superseded_by_name"),
+            superseded_in=props.get("superseded_in"),
+        )
         for item in ev:
             mark = (item.sentence, item.doc_id)
             if mark not in self._seen_sentences:

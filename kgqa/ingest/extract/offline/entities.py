@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from kgqa.ingest.extract.offline.mentions import descriptor_nouns, display_name, name_type, ner_type, type_noun_near
 from kgqa.ingest.extract.offline.state import Analysis, Candidate, Entity, Mention
 from kgqa.ingest.extract.offline.words import NER_PLACES, NER_TITLES, OF_NAME_HEADS
+from kgqa.ingest.resolve import is_abbreviation
 from kgqa.ontology import Ontology
 
 log = logging.getLogger("kgqa.ingest.extract")
@@ -222,3 +223,24 @@ def family_surnames(d: Analysis, facts: list[Candidate]) -> None:
                 if any(e.name == f"{s_ent.name} {o_words[-1]}" for e in d.entities):
                     continue
                 s_ent.name = f"{s_ent.name} {o_words[-1]}"
+
+
+def parenthesised_abbreviations(d: Analysis) -> None:
+    """ "Brightwater Robotics (BWR)": the bracketed abbreviation names the entity before it, here and wherever
+    the document uses it again (persons excepted: "(TG)" after a name is rarely an alias)."""
+    doc = d.spacy_doc
+    for m1, m2 in zip(d.mentions, d.mentions[1:], strict=False):
+        if m2.start != m1.end + 1 or doc[m1.end].text != "(" or m2.end - m2.start != 1:
+            continue
+        if m2.end >= len(doc) or doc[m2.end].text != ")" or m1.entity == m2.entity:
+            continue
+        full, short = d.entities[m1.entity], d.entities[m2.entity]
+        if full.type == d.roles.person or not is_abbreviation(short.name, full.name):
+            continue
+        gone = m2.entity
+        for m in d.mentions:
+            if m.entity == gone:
+                m.entity = m1.entity
+        if full.type is None and short.type is not None:
+            full.type = short.type
+        log.debug("abbreviation %r joined %r", short.name, full.name)

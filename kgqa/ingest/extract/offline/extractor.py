@@ -7,6 +7,7 @@ from kgqa.ingest.extract.offline.entities import (
     build_entities,
     family_surnames,
     join_later_full_names,
+    parenthesised_abbreviations,
     retype_family_names,
     shared_surnames,
 )
@@ -14,6 +15,7 @@ from kgqa.ingest.extract.offline.mentions import find_mentions
 from kgqa.ingest.extract.offline.output import package
 from kgqa.ingest.extract.offline.parsing import parse
 from kgqa.ingest.extract.offline.references import resolve_references
+from kgqa.ingest.extract.offline.replacements import mark_replacements
 from kgqa.ingest.extract.offline.state import Analysis, Candidate
 from kgqa.ingest.extract.offline.triggers import TriggerSet, compile_triggers
 from kgqa.ingest.extract.offline.typecheck import check_types
@@ -63,6 +65,7 @@ class OfflineExtractor:
         d = Analysis(spacy_doc=sdoc, trig=trig)
         d.mentions = find_mentions(sdoc, trig)
         build_entities(d, ontology)
+        parenthesised_abbreviations(d)
         join_later_full_names(d)
         shared_surnames(d)
         retype_family_names(d)
@@ -78,4 +81,5 @@ class OfflineExtractor:
             cands = read_candidates(d)
             facts = check_types(d, cands, ontology, doc_id)
         family_surnames(d, facts)
+        facts = mark_replacements(d, facts, ontology)
         return d, facts, cands

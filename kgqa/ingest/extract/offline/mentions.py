@@ -140,12 +140,14 @@ def _name_runs(doc, blocked: set[int], trig: TriggerSet) -> list[Span]:
 
 
 def _split_at_separators(doc, spans: list[Span]) -> list[Span]:
-    """A spaced dash or a colon separates names ("X Guild - Y Newsletter", "Review: X")."""
+    """A spaced dash, a colon or a bracket separates names ("X Guild - Y Newsletter", "Review: X", "X (XY)")."""
     split_spans = []
     for s, e, label in spans:
         cut = s
         for k in range(s, e):
-            if doc[k].text in {"-", "–", "—", ":", "|", "(", ")"} and (doc[k].whitespace_ or doc[k].text == ":"):
+            if doc[k].text in {"(", ")"} or (
+                doc[k].text in {"-", "–", "—", ":", "|"} and (doc[k].whitespace_ or doc[k].text == ":")
+            ):
                 if k > cut:
                     split_spans.append((cut, k, label))
                 cut = k + 1

@@ -52,7 +52,10 @@ def _best(d: Analysis, cands: list[Candidate], ontology: Ontology) -> dict[tuple
             s, o = o, s
         key = (s, c.relation, o, c.sent)
         if key not in best or c.confidence > best[key].confidence:
-            best[key] = Candidate(c.relation, s, o, c.sent, c.token, c.confidence, c.method, c.options)
+            replaces = c.replaces if c.replaces is not None else (best[key].replaces if key in best else None)
+            best[key] = Candidate(c.relation, s, o, c.sent, c.token, c.confidence, c.method, c.options, replaces)
+        elif c.replaces is not None:
+            best[key].replaces = c.replaces
     return best
 
 
@@ -84,6 +87,7 @@ def package(
                 sentence_index=idx,
                 extractor=extractor,
                 confidence=c.confidence,
+                replaces=d.entities[c.replaces].name if c.replaces is not None else None,
             )
         )
     return extractions

@@ -39,6 +39,7 @@ class Candidate:
     confidence: float
     method: str
     options: tuple[str, ...] = ()  # other relations the same trigger could mean (type-ambiguous)
+    replaces: int | None = None  # entity this fact's holder replaced ("X succeeded Y as CEO of Z": Y)
 
 
 class Reading(NamedTuple):
