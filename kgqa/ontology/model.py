@@ -88,6 +88,8 @@ class RelationType(BaseModel):
     # phrases that state the relation in text but say more than it ("capital of" → LOCATED_IN): the extractor
     # reads them as phrases; a question using them asks what the relation cannot answer
     narrower_phrases: list[str] = Field(default_factory=list)
+    # phrases only questions use ("did A and B go to the same university"): too loose for the extractor to read
+    question_phrases: list[str] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod

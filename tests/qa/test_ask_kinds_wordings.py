@@ -1,0 +1,89 @@
+"""Question kinds in the wordings of a second dev world (issue 14, data/questions_kinds2.jsonl), against the real
+embedded graph: level nouns the ontology declares ("province"), a fronted "in what country is X", "which towns
+are in Y", superlatives "based in it", question-only phrases ("go to the same university"), readings whose types
+cannot fit, "same X" when one side has no X, and two containers of one town where neither is inside the other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kgqa.graph.client import Graph
+from kgqa.qa.pipeline import ask, invalidate_caches
+from tests.ask_world import load_gold_triples
+
+WORLD = """
+Dunmoor	LOCATED_IN	Arvel
+Kestle Coast	LOCATED_IN	Arvel
+Brinn	LOCATED_IN	Dunmoor
+Coldwater	LOCATED_IN	Dunmoor
+Ostrey	LOCATED_IN	Kestle Coast
+Marsk	LOCATED_IN	Lendra
+Fallow	LOCATED_IN	Marsk
+Pike Hill	LOCATED_IN	Marsk
+Pike Hill	LOCATED_IN	Lendra
+Tarn	LOCATED_IN	Wold
+Tarn	LOCATED_IN	Lendra
+Brinn Mills	HEADQUARTERED_IN	Brinn
+Brinn Rope	HEADQUARTERED_IN	Brinn
+Ostrey Salt	HEADQUARTERED_IN	Ostrey
+Fallow Glass	HEADQUARTERED_IN	Fallow
+Tarn Tea	HEADQUARTERED_IN	Tarn
+Ann Rook	CEO_OF	Brinn Mills
+Ann Rook	FOUNDED	Brinn Mills
+Ann Rook	BORN_IN	Brinn
+Ann Rook	LIVES_IN	Coldwater
+Ben Rook	LIVES_IN	Ostrey
+Cal Weir	LIVES_IN	Pike Hill
+Dee Lusk	LIVES_IN	Saltholm
+Ann Rook	STUDIED_AT	Arvel College
+Ben Rook	STUDIED_AT	Arvel College
+Cal Weir	STUDIED_AT	Lendra College
+Fen Orr	FOUNDED	Fallow Glass
+Fen's Glass Book	PUBLISHED_BY	Fallow Press
+"""
+
+
+@pytest.fixture()
+def world(graph: Graph, tmp_path: Path) -> Graph:
+    gold = tmp_path / "world.tsv"
+    gold.write_text(WORLD.strip() + "\n", encoding="utf-8")
+    load_gold_triples(graph, gold)
+    invalidate_caches(graph)
+    return graph
+
+
+def names(res) -> set[str]:
+    return {a.name for a in res.answers}
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        ("In which province is Brinn?", {"Dunmoor"}),  # a level noun of the ontology is a type noun
+        ("Which province is Coldwater in?", {"Dunmoor"}),
+        ("In what country is Brinn?", {"Arvel"}),  # fronted preposition, copula, no final preposition
+        ("In which country is Ostrey Salt?", {"Arvel"}),  # HEADQUARTERED_IN implies LOCATED_IN
+        ("Which towns are in Dunmoor?", {"Brinn", "Coldwater"}),  # copula + "in"
+        ("Which companies are in Arvel?", {"Brinn Mills", "Brinn Rope", "Ostrey Salt"}),
+    ],
+)
+def test_containment_wordings(world: Graph, question: str, gold: set[str]) -> None:
+    res = ask(question, world)
+    assert res.status == "answered", res.answer
+    assert names(res) == gold, res.answer
+
+
+def test_superlative_with_a_pronoun_for_the_answer(world: Graph) -> None:
+    res = ask("Which town in Arvel has the most companies based in it?", world)
+    assert res.status == "answered", res.answer
+    assert names(res) == {"Brinn"}, res.answer
+    assert "2" in res.answer
+
+
+def test_question_only_phrase(world: Graph) -> None:
+    res = ask("Did Ann Rook and Ben Rook go to the same university?", world)
+    assert res.status == "answered" and res.value is True, res.answer
+    res = ask("Did Ann Rook and Cal Weir go to the same university?", world)
+    assert res.status == "answered" and res.value is False, res.answer
