@@ -87,3 +87,21 @@ def test_question_only_phrase(world: Graph) -> None:
     assert res.status == "answered" and res.value is True, res.answer
     res = ask("Did Ann Rook and Cal Weir go to the same university?", world)
     assert res.status == "answered" and res.value is False, res.answer
+
+
+def test_a_reading_whose_type_cannot_fit_is_not_an_answer(world: Graph) -> None:
+    # a mistyped duplicate of the company, as the offline extractor sometimes leaves one
+    world.write(
+        "MERGE (e:Entity:Location {id: 'location:brinn-mills'}) SET e.name = 'Brinn Mills', "
+        "e.norm = 'brinn mills', e.type = 'Location', e.aliases = []"
+    )
+    world.write(
+        "MATCH (p:Entity {id: 'person:ann-rook'}), (l:Entity {id: 'location:brinn-mills'}) "
+        "MERGE (p)-[r:LIVES_IN]->(l) SET r.sentences = ['x'], r.doc_ids = ['x'], r.chunk_ids = ['x#0'], "
+        "r.evidence_keys = ['x#0/0'], r.extractors = ['gold'], r.confidences = [1.0], r.confidence = 1.0"
+    )
+    invalidate_caches(world)
+    res = ask("Is Ann Rook the chief executive of Brinn Mills?", world)
+    assert res.status == "answered" and res.value is True, res.answer
+    res = ask("How many founders does Brinn Mills have?", world)
+    assert res.status == "answered" and res.value == 1, res.answer

@@ -12,7 +12,7 @@ from kgqa.qa.model import LinkedEntity
 from kgqa.qa.parser.compiler import compile_parse
 from kgqa.qa.parser.lexicon import FILLER, lexicon, words
 from kgqa.qa.parser.question import QuestionParser
-from kgqa.qa.parser.rank import answer_types, score
+from kgqa.qa.parser.rank import answer_types, misfit, score
 from kgqa.qa.parser.reading import claim, humanise
 from kgqa.qa.parser.superlative import has_property, measure, parse_relations, superlative_key, superlative_reading
 from kgqa.qa.parser.tree import Parse, depth, fingerprint, has_bare_edge, size, uses_all
@@ -62,7 +62,7 @@ def parse_question(
     results: list[ParsedQuery] = []
     seen: set[str] = set()
     for parse in QuestionParser(toks, lex).question():
-        if not _usable(parse, len(linked), max_hops):
+        if not _usable(parse, len(linked), max_hops) or misfit(parse, linked, lex):
             continue
         key = fingerprint(parse.answer) + str(parse.count) + parse.kind + superlative_key(parse)
         if key in seen:
