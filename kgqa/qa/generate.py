@@ -61,6 +61,8 @@ class CypherCandidate:
     kind: str = "list"  # list, count, yes_no, same, summary: how the rows answer the question
     asked: str = ""  # what the question asked for beyond a type: "country (top of the LOCATED_IN chain)"
     measure: str = ""  # superlatives: what is counted ("graduates") or the property ordered by ("founding dates")
+    # "same X": (Cypher, what it finds) per side; a "no" needs each to find its X, else the graph cannot tell
+    premises: list[tuple[str, str]] = field(default_factory=list)
 
 
 @runtime_checkable

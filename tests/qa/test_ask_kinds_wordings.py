@@ -105,3 +105,13 @@ def test_a_reading_whose_type_cannot_fit_is_not_an_answer(world: Graph) -> None:
     assert res.status == "answered" and res.value is True, res.answer
     res = ask("How many founders does Brinn Mills have?", world)
     assert res.status == "answered" and res.value == 1, res.answer
+
+
+def test_same_country_when_one_side_has_none_is_not_a_no(world: Graph) -> None:
+    res = ask("Do Ann Rook and Ben Rook live in the same country?", world)  # Coldwater and Ostrey: both Arvel
+    assert res.status == "answered" and res.value is True, res.answer
+    res = ask("Do Ann Rook and Cal Weir live in the same country?", world)  # Arvel vs Lendra: a real "no"
+    assert res.status == "answered" and res.value is False, res.answer
+    res = ask("Do Ann Rook and Dee Lusk live in the same country?", world)  # Saltholm is in no country
+    assert res.status in {"no_answer", "fallback"} and res.value is None, res.answer
+    assert "Dee Lusk" in res.answer and "country" in res.answer

@@ -15,7 +15,7 @@ from kgqa.qa.parser.question import QuestionParser
 from kgqa.qa.parser.rank import answer_types, misfit, score
 from kgqa.qa.parser.reading import claim, humanise
 from kgqa.qa.parser.superlative import has_property, measure, parse_relations, superlative_key, superlative_reading
-from kgqa.qa.parser.tree import Parse, depth, fingerprint, has_bare_edge, size, uses_all
+from kgqa.qa.parser.tree import Parse, Var, depth, fingerprint, has_bare_edge, size, uses_all
 
 
 @dataclass
@@ -118,7 +118,10 @@ class ParserGenerator:
                 continue  # the graph has no such relationship type: the query cannot answer
             if pq.parse.kind == "ordered" and not has_property(pq.parse, schema):
                 continue  # the graph has no such property: refused with the reason when nothing else reads it
-            yield self._candidate(pq, linked, params)
+            cand = self._candidate(pq, linked, params)
+            if pq.parse.kind == "same":
+                cand.premises = same_premises(pq.parse, linked, schema, self.ontology, self.max_hops)
+            yield cand
 
     def _candidate(self, pq: ParsedQuery, linked: list[LinkedEntity], params: dict[str, str]) -> CypherCandidate:
         """The candidate of one parse: its kind, the type and level it asks for, and its reading."""
@@ -148,6 +151,22 @@ class ParserGenerator:
             asked=asked,
             measure=measure(parse),
         )
+
+
+def same_premises(
+    parse: Parse, linked: list[LinkedEntity], schema: GraphSchema, ontology: str | None, max_hops: int
+) -> list[tuple[str, str]]:
+    """ "Were A and B born in the same country?": a query per side for its own country, and what it finds."""
+    lex = lexicon(ontology)
+    head = parse.answer
+    out: list[tuple[str, str]] = []
+    for edge in head.edges:
+        side = Parse(Var(head.const, head.types, [edge], head.level, head.noun))
+        cypher = compile_parse(side, schema, lex, 1, max_hops)
+        if cypher is not None:
+            what = humanise(side, linked, ontology)
+            out.append((cypher, what[:1].lower() + what[1:]))
+    return out
 
 
 def rebind_example(example: ExampleLike, linked: list[LinkedEntity]) -> tuple[str, dict] | None:
