@@ -63,6 +63,9 @@ class CypherCandidate:
     measure: str = ""  # superlatives: what is counted ("graduates") or the property ordered by ("founding dates")
     # "same X": (Cypher, what it finds) per side; a "no" needs each to find its X, else the graph cannot tell
     premises: list[tuple[str, str]] = field(default_factory=list)
+    level: tuple[str, str, str] | None = (
+        None  # the asked level, its relation, its noun: ("top", "LOCATED_IN", "country")
+    )
 
 
 @runtime_checkable

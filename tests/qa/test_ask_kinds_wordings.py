@@ -115,3 +115,15 @@ def test_same_country_when_one_side_has_none_is_not_a_no(world: Graph) -> None:
     res = ask("Do Ann Rook and Dee Lusk live in the same country?", world)  # Saltholm is in no country
     assert res.status in {"no_answer", "fallback"} and res.value is None, res.answer
     assert "Dee Lusk" in res.answer and "country" in res.answer
+
+
+def test_a_country_is_not_a_place_beside_another(world: Graph) -> None:
+    # Pike Hill is in Marsk, Marsk in Lendra, and Pike Hill in Lendra too: Lendra is the country
+    assert names(ask("In which country is Pike Hill?", world)) == {"Lendra"}
+    assert names(ask("In which country does Cal Weir live?", world)) == {"Lendra"}
+    # Tarn is in Wold and in Lendra, neither inside the other: the graph does not say which is the country
+    res = ask("In which country is Tarn?", world)
+    assert res.status in {"no_answer", "fallback"} and not res.answers, res.answer
+    assert "Wold" in res.answer and "Lendra" in res.answer
+    res = ask("In which country is Tarn Tea based?", world)
+    assert res.status in {"no_answer", "fallback"} and not res.answers, res.answer

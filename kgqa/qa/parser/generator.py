@@ -137,10 +137,11 @@ class ParserGenerator:
         else:
             description = humanise(parse, linked, self.ontology, many=kind == "count")
         lex = lexicon(self.ontology)
-        asked = ""
+        asked, level = "", None
         if parse.answer.level and types and len(types) == 1:
             rel = lex.level_rel.get(next(iter(types)), "")
             asked = f"{parse.answer.noun}: {parse.answer.level} of the {rel} chain"
+            level = (parse.answer.level, rel, parse.answer.noun) if rel else None
         return CypherCandidate(
             cypher=pq.cypher,
             params=dict(params),
@@ -150,6 +151,7 @@ class ParserGenerator:
             kind=kind,
             asked=asked,
             measure=measure(parse),
+            level=level,
         )
 
 
