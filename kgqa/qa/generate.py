@@ -63,9 +63,9 @@ class CypherCandidate:
     measure: str = ""  # superlatives: what is counted ("graduates") or the property ordered by ("founding dates")
     # "same X": (Cypher, what it finds) per side; a "no" needs each to find its X, else the graph cannot tell
     premises: list[tuple[str, str]] = field(default_factory=list)
-    level: tuple[str, str, str] | None = (
-        None  # the asked level, its relation, its noun: ("top", "LOCATED_IN", "country")
-    )
+    description_one: str = ""  # a count's reading for exactly one answer ("book that was published by X")
+    # the asked level, its relation and its noun: ("top", "LOCATED_IN", "country")
+    level: tuple[str, str, str] | None = None
 
 
 @runtime_checkable

@@ -41,7 +41,7 @@ Ann Rook	STUDIED_AT	Arvel College
 Ben Rook	STUDIED_AT	Arvel College
 Cal Weir	STUDIED_AT	Lendra College
 Fen Orr	FOUNDED	Fallow Glass
-Fen's Glass Book	PUBLISHED_BY	Fallow Press
+Glass at Fallow	PUBLISHED_BY	Fallow Press
 """
 
 
@@ -127,3 +127,9 @@ def test_a_country_is_not_a_place_beside_another(world: Graph) -> None:
     assert "Wold" in res.answer and "Lendra" in res.answer
     res = ask("In which country is Tarn Tea based?", world)
     assert res.status in {"no_answer", "fallback"} and not res.answers, res.answer
+
+
+def test_a_count_of_one_reads_in_the_singular(world: Graph) -> None:
+    res = ask("How many books did Fallow Press publish?", world)
+    assert res.value == 1, res.answer
+    assert res.answer.startswith("1 book that"), res.answer

@@ -148,11 +148,17 @@ class ParserGenerator:
             source="parser",
             answer_type_hint=hint,
             description=description,
+            description_one=_one(humanise(parse, linked, self.ontology)) if kind == "count" else "",
             kind=kind,
             asked=asked,
             measure=measure(parse),
             level=level,
         )
+
+
+def _one(reading: str) -> str:
+    """ "The book that ..." → "book that ...", to follow "1"."""
+    return reading[4:] if reading[:4].lower() == "the " else ""
 
 
 def same_premises(
