@@ -114,7 +114,7 @@ def test_same_country_when_one_side_has_none_is_not_a_no(world: Graph) -> None:
     assert res.status == "answered" and res.value is False, res.answer
     res = ask("Do Ann Rook and Dee Lusk live in the same country?", world)  # Saltholm is in no country
     assert res.status in {"no_answer", "fallback"} and res.value is None, res.answer
-    assert "Dee Lusk" in res.answer and "country" in res.answer
+    assert "the graph has no country that Dee Lusk lives in" in res.answer, res.answer
 
 
 def test_a_country_is_not_a_place_beside_another(world: Graph) -> None:

@@ -172,8 +172,8 @@ def same_premises(
         side = Parse(Var(head.const, head.types, [edge], head.level, head.noun))
         cypher = compile_parse(side, schema, lex, 1, max_hops)
         if cypher is not None:
-            what = humanise(side, linked, ontology)
-            out.append((cypher, what[:1].lower() + what[1:]))
+            reading = humanise(side, linked, ontology)
+            out.append((cypher, _one(reading) or reading))
     return out
 
 
