@@ -93,6 +93,8 @@ class RelationType(BaseModel):
     # such a fact marks the old one superseded; two unsuperseded facts are a conflict, shown in answers
     functional: bool = False
     inverse_functional: bool = False
+    # phrases only questions use ("did A and B go to the same university"): too loose for the extractor to read
+    question_phrases: list[str] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod

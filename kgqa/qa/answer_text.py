@@ -53,7 +53,7 @@ def _finish(
         evidence=res.evidence,
         answer_type="count" if counting or run.candidate.kind == "count" else (run.candidate.answer_type_hint or None),
         count=run.count,
-        description=_describe_for(run.candidate.description, linked),
+        description=_describe_for(_reading(run), linked),
         kind=run.candidate.kind,
         value=run.value,
         capped=run.capped,
@@ -89,6 +89,12 @@ def _finish(
     res.value = run.value if run.candidate.kind != "list" or counting else None
     res.status = "answered"
     return res
+
+
+def _reading(run: _Run) -> str:
+    """The candidate's reading; a count of one in the singular ("1 book that ...", not "1 books that ...")."""
+    one = run.candidate.description_one
+    return one if one and run.count == 1 and not run.capped else run.candidate.description
 
 
 def _describe_for(description: str, linked: list[LinkedEntity]) -> str:

@@ -61,6 +61,11 @@ class CypherCandidate:
     kind: str = "list"  # list, count, yes_no, same, summary: how the rows answer the question
     asked: str = ""  # what the question asked for beyond a type: "country (top of the LOCATED_IN chain)"
     measure: str = ""  # superlatives: what is counted ("graduates") or the property ordered by ("founding dates")
+    # "same X": (Cypher, what it finds) per side; a "no" needs each to find its X, else the graph cannot tell
+    premises: list[tuple[str, str]] = field(default_factory=list)
+    description_one: str = ""  # a count's reading for exactly one answer ("book that was published by X")
+    # the asked level, its relation and its noun: ("top", "LOCATED_IN", "country")
+    level: tuple[str, str, str] | None = None
 
 
 @runtime_checkable

@@ -12,6 +12,7 @@ from typing import Any
 from kgqa.graph.client import Graph, ReadResult
 from kgqa.qa.generate import CypherCandidate
 from kgqa.qa.model import AnswerItem, Check, LinkedEntity
+from kgqa.qa.parser.compiler import _label
 from kgqa.qa.runs import AskOptions, _Outcome, _Run
 from kgqa.qa.subgraph import _node_type, _SubgraphBuilder
 
@@ -140,7 +141,37 @@ def interpret(
         return run
     if not _check_type(run, expected, candidate.asked) or not _check_connected(run, graph, linked, connected, opts):
         return run
+    if not _check_tops(run, graph, candidate, opts):
+        return run
     return _check_size(run, counting, opts)
+
+
+def _check_tops(run: _Run, graph: Graph, candidate: CypherCandidate, opts: AskOptions) -> bool:
+    """Top-level answers ("country") of which one place lies in two: neither is known to be the country (the
+    graph lacks the link between them), so both are dropped; False when none is left (the run then failed)."""
+    level, rel, noun = candidate.level or ("", "", "")
+    if level != "top" or len(run.answers) < 2:
+        return True
+    rows = graph.read(
+        f"MATCH (t:Entity) WHERE t.id IN $ids MATCH (t)<-[:{_label(rel)}*1..{max(1, min(opts.max_hops, 4))}]-(a:Entity) "
+        "WITH a, collect(DISTINCT t.id) AS tops WHERE size(tops) > 1 RETURN a.name AS place, tops LIMIT 10",
+        {"ids": [a.id for a in run.answers]},
+        timeout=opts.timeout,
+        max_rows=10,
+    ).rows
+    clashing = {t for row in rows for t in row["tops"]}
+    if not clashing:
+        return True
+    names = {a.id: a.name for a in run.answers}
+    row = rows[0]
+    both = " and ".join(sorted(names.get(t, t) for t in row["tops"]))
+    detail = f"the graph places {row['place']} in {both}, neither inside the other: it does not say which is the {noun}"
+    run.answers = [a for a in run.answers if a.id not in clashing]
+    if not run.answers:
+        _fail(run, "unknown", "level", detail)
+        return False
+    run.checks.append(Check(name="level", status="fixed", detail=f"dropped {len(clashing)} answers: {detail}"))
+    return True
 
 
 def _check_size(run: _Run, counting: bool, opts: AskOptions) -> _Run:

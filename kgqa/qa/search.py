@@ -49,6 +49,7 @@ class _Search:
     last: tuple[str, dict[str, Any]] | None = None
     parse_found_nothing: bool = False
     examples: list[Any] = field(default_factory=list)
+    why: str = ""  # why the complete parse's result cannot answer ("the graph has no country that B lives in")
 
 
 def answer_once(
@@ -138,6 +139,7 @@ def _give_up(st: _Search, spans: list[tuple[int, int]] | None, synthesizer: Answ
         res.answer = f"The graph holds no answer:{reason or ' kgqa could not read this superlative'}."
         return res
     out = _fallback(res, st.graph, st.linked, st.opts)
+    reason = reason or (f" {st.why}" if st.why else "")
     if reason:
         out.answer = out.answer.replace(" (entities found", f":{reason} (entities found", 1)
     return out
@@ -229,6 +231,8 @@ def _try_candidate(st: _Search, gen: CypherGenerator, cand: CypherCandidate, tag
     if cand.kind in {"yes_no", "summary"}:
         hint_types = None  # the answer is a named entity; a yes/no has a value
     run = interpret(st.graph, cand, outcome, result, st.linked, hint_types, st.counting, opts)
+    if run.ok and run.value is False and cand.premises:
+        _check_premises(st, cand, run)
     res.trace.append(TraceStep(stage="result_checks", ms=_ms(t1), detail=tag))
     if run.ok:
         res.checks.append(Check(name="cypher", status="passed", detail=f"{tag}: {len(outcome.checks)} checks passed"))
@@ -244,9 +248,25 @@ def _try_candidate(st: _Search, gen: CypherGenerator, cand: CypherCandidate, tag
     )
     if run.stage == "too_many" and st.best_too_many is None:
         st.best_too_many = run
-    if run.stage == "empty" and getattr(gen, "reads_whole_question", False):
+    if run.stage in {"empty", "unknown"} and getattr(gen, "reads_whole_question", False):
         st.parse_found_nothing = True
+    if run.stage == "unknown":
+        st.why = run.details[0]
     return None, format_feedback(run.stage, outcome.cypher, run.details)
+
+
+def _check_premises(st: _Search, cand: CypherCandidate, run: _Run) -> None:
+    """A "no" to "same X" holds only when each side has an X: else the graph cannot tell (the run fails)."""
+    for cypher, what in cand.premises:
+        opts, stats = st.opts, graph_stats(st.graph)
+        outcome, _ = check_candidate(cypher, cand.params, st.schema, None, max_hops=opts.max_hops, limit=1, stats=stats)
+        ok = outcome.ok and st.graph.read(outcome.cypher, outcome.params, timeout=opts.timeout, max_rows=1).rows
+        if not ok:
+            detail = f"the graph has no {what}" if outcome.ok else f"{what} was not checked"
+            run.ok, run.stage, run.details, run.value = False, "unknown", [detail], None
+            run.checks.append(Check(name="premise", status="failed", detail=f"{detail}, so “same” cannot be told"))
+            return
+    run.checks.append(Check(name="premise", status="passed", detail="each side has its own; they differ"))
 
 
 _MARKERS = {"that", "which", "who", "whom", "whose", "where", "of", "'s"}

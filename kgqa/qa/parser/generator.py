@@ -12,10 +12,10 @@ from kgqa.qa.model import LinkedEntity
 from kgqa.qa.parser.compiler import compile_parse
 from kgqa.qa.parser.lexicon import FILLER, lexicon, words
 from kgqa.qa.parser.question import QuestionParser
-from kgqa.qa.parser.rank import answer_types, score
+from kgqa.qa.parser.rank import answer_types, misfit, score
 from kgqa.qa.parser.reading import claim, humanise
 from kgqa.qa.parser.superlative import has_property, measure, parse_relations, superlative_key, superlative_reading
-from kgqa.qa.parser.tree import Parse, depth, fingerprint, has_bare_edge, size, uses_all
+from kgqa.qa.parser.tree import Parse, Var, depth, fingerprint, has_bare_edge, size, uses_all
 
 
 @dataclass
@@ -62,7 +62,7 @@ def parse_question(
     results: list[ParsedQuery] = []
     seen: set[str] = set()
     for parse in QuestionParser(toks, lex).question():
-        if not _usable(parse, len(linked), max_hops):
+        if not _usable(parse, len(linked), max_hops) or misfit(parse, linked, lex):
             continue
         key = fingerprint(parse.answer) + str(parse.count) + parse.kind + superlative_key(parse)
         if key in seen:
@@ -118,7 +118,10 @@ class ParserGenerator:
                 continue  # the graph has no such relationship type: the query cannot answer
             if pq.parse.kind == "ordered" and not has_property(pq.parse, schema):
                 continue  # the graph has no such property: refused with the reason when nothing else reads it
-            yield self._candidate(pq, linked, params)
+            cand = self._candidate(pq, linked, params)
+            if pq.parse.kind == "same":
+                cand.premises = same_premises(pq.parse, linked, schema, self.ontology, self.max_hops)
+            yield cand
 
     def _candidate(self, pq: ParsedQuery, linked: list[LinkedEntity], params: dict[str, str]) -> CypherCandidate:
         """The candidate of one parse: its kind, the type and level it asks for, and its reading."""
@@ -134,20 +137,44 @@ class ParserGenerator:
         else:
             description = humanise(parse, linked, self.ontology, many=kind == "count")
         lex = lexicon(self.ontology)
-        asked = ""
+        asked, level = "", None
         if parse.answer.level and types and len(types) == 1:
             rel = lex.level_rel.get(next(iter(types)), "")
             asked = f"{parse.answer.noun}: {parse.answer.level} of the {rel} chain"
+            level = (parse.answer.level, rel, parse.answer.noun) if rel else None
         return CypherCandidate(
             cypher=pq.cypher,
             params=dict(params),
             source="parser",
             answer_type_hint=hint,
             description=description,
+            description_one=_one(humanise(parse, linked, self.ontology)) if kind == "count" else "",
             kind=kind,
             asked=asked,
             measure=measure(parse),
+            level=level,
         )
+
+
+def _one(reading: str) -> str:
+    """ "The book that ..." → "book that ...", to follow "1"."""
+    return reading[4:] if reading[:4].lower() == "the " else ""
+
+
+def same_premises(
+    parse: Parse, linked: list[LinkedEntity], schema: GraphSchema, ontology: str | None, max_hops: int
+) -> list[tuple[str, str]]:
+    """ "Were A and B born in the same country?": a query per side for its own country, and what it finds."""
+    lex = lexicon(ontology)
+    head = parse.answer
+    out: list[tuple[str, str]] = []
+    for edge in head.edges:
+        side = Parse(Var(head.const, head.types, [edge], head.level, head.noun))
+        cypher = compile_parse(side, schema, lex, 1, max_hops)
+        if cypher is not None:
+            reading = humanise(side, linked, ontology)
+            out.append((cypher, _one(reading) or reading))
+    return out
 
 
 def rebind_example(example: ExampleLike, linked: list[LinkedEntity]) -> tuple[str, dict] | None:

@@ -136,6 +136,8 @@ class Grammar:
         for j, sense in self.verbs_at(i0):
             for obj, k in self.np(j, depth + 1):
                 out.append(([Edge(sense.rel, sense.forward, obj, negated)], k))
+        for sense in self.lex.bare_preps.get((self.word(i0),), []) if i0 > i else []:  # "are in X"
+            out.extend(([Edge(sense.rel, sense.forward, obj, negated)], k) for obj, k in self.np(i0 + 1, depth + 1))
         if allow_aux and i0 > i:  # copula + relational NP: "is the CEO of X" / "is X's CEO"
             for v, k in self.np(i0, depth + 1):
                 if v.const is None and v.edges and not (negated and len(v.edges) > 1):

@@ -106,10 +106,16 @@ class Lexicon:
         """Every word of the grammar, for the linker (a span made only of these is not an entity)."""
         out: set[str] = set()
         for phrase in self.ontology.relation_types:
-            for p in [*phrase.phrases, *phrase.inverse_phrases, *phrase.nouns, *phrase.inverse_nouns]:
+            for p in [
+                *phrase.phrases,
+                *phrase.question_phrases,
+                *phrase.inverse_phrases,
+                *phrase.nouns,
+                *phrase.inverse_nouns,
+            ]:
                 out.update(p.split())
         for t in self.ontology.entity_types:
-            out.update(w for n in t.nouns for w in n.split())
+            out.update(w for n in [*t.nouns, *t.levels] for w in n.split())
             out.update(t.question_words)
             for o in t.orderings:
                 out.update(w for p in [*o.ascending, *o.descending] for w in p.split())
@@ -162,7 +168,7 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
             lex.through[r.name] = r.through
         for p in r.narrower_phrases:
             lex.narrower[key(p[:-3] if p.endswith(" of") else p)] = r.name
-        for p in r.phrases:
+        for p in [*r.phrases, *r.question_phrases]:
             verb(p, r.name, True)
             if p.endswith(" of"):
                 noun(p[:-3], r.name, True)
@@ -184,8 +190,9 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
             lex.types.setdefault(key(n), t.name)
         for q in t.question_words:
             lex.qwords.setdefault(q, set()).add(t.name)
-        for n, level in t.levels.items():
+        for n, level in t.levels.items():  # a level noun ("province") names the type too
             lex.levels[key(n)] = level
+            lex.types.setdefault(key(n), t.name)
         if t.level_relation:
             lex.level_rel[t.name] = t.level_relation
         for o in t.orderings:

@@ -170,7 +170,19 @@ class QuestionParser(Grammar):
         j = self.skip(i, AUX)
         if j > i:
             out.extend(self._copula_bodies(head, j, count, qtypes))
+        if fronted and j > i:
+            out.extend(Parse(head.with_edges(edges), count, qtypes) for edges in self._fronted_gap(j))
         return out
+
+    def _fronted_gap(self, j: int) -> list[list[Edge]]:
+        """ "In which country is X?": the fronted preposition is the relation ("is in"), X ends the question."""
+        senses = self.lex.bare_preps.get((self.word(0),), [])
+        return [
+            [Edge(s.rel, not s.forward, subj)]
+            for subj, k in self.np(j)
+            if k == self.n and subj.const is not None
+            for s in senses
+        ]
 
     def _have_body(self, head: Var, i: int, count: bool, qtypes: frozenset[str] | None) -> list[Parse]:
         """A relational head filled by "does X have": "how many employees does X have"."""

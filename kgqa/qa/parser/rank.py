@@ -5,7 +5,7 @@ from __future__ import annotations
 from kgqa.graph.schema import GraphSchema
 from kgqa.qa.model import LinkedEntity
 from kgqa.qa.parser.lexicon import Lexicon, lexicon
-from kgqa.qa.parser.tree import Parse, Var, size
+from kgqa.qa.parser.tree import Edge, Parse, Var, size
 
 
 def types_of(var: Var, linked: list[LinkedEntity], lex: Lexicon) -> set[str] | None:
@@ -21,6 +21,33 @@ def types_of(var: Var, linked: list[LinkedEntity], lex: Lexicon) -> set[str] | N
         if side:
             allowed = set(side) if allowed is None else allowed & side
     return allowed
+
+
+def _expected(e: Edge, lex: Lexicon) -> set[str] | None:
+    """The types the other end of ``e`` may have (its range, its domain, both for symmetric relations)."""
+    if e.rel in lex.symmetric:
+        return lex.domain.get(e.rel, set()) | lex.range.get(e.rel, set())
+    return lex.range.get(e.rel) if e.out else lex.domain.get(e.rel)
+
+
+def misfit(parse: Parse, linked: list[LinkedEntity], lex: Lexicon) -> bool:
+    """True when a linked entity's type cannot play its role (a Location as the object of CEO_OF): the
+    reading cannot hold, whatever the graph says, so it is no answer (another linking may be)."""
+
+    def clash(var: Var) -> bool:
+        for e in var.edges:
+            other = types_of(e.other, linked, lex) if e.other.const is not None else None
+            expected = _expected(e, lex)
+            if (other and expected and not other & expected) or clash(e.other):
+                return True
+        return False
+
+    if parse.subject is not None and 0 <= parse.subject < len(linked):  # yes/no: the answer is this entity
+        own = types_of(parse.answer, linked, lex)
+        subject_type = linked[parse.subject].type
+        if own is not None and subject_type and subject_type not in own:
+            return True
+    return clash(parse.answer)
 
 
 def score(parse: Parse, linked: list[LinkedEntity], schema: GraphSchema, lex: Lexicon) -> float:

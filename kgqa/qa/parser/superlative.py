@@ -103,6 +103,19 @@ def _have(g: QuestionParser, head: Var, j: int, qtypes: frozenset[str] | None) -
         phrase = f"with the {most[2]} {noun}"
         for s in senses:  # "graduate of X": (graduate)-[STUDIED_AT]->(X), so X's edge points in
             out.append(_superlative(head, qtypes, Edge(s.rel, not s.subject_role, Var(noun=noun)), most, phrase))
+    return out + _have_type(g, head, most, qtypes)
+
+
+def _have_type(g: QuestionParser, head: Var, most: tuple[str, int, str], qtypes: frozenset[str] | None) -> list[Parse]:
+    """ "Which town has the most companies based in it": a type noun, a participle, the answer as "it"."""
+    k = most[1]
+    out: list[Parse] = []
+    for e, etype in g.match(g.lex.types, k):
+        counted = g.type_head(k, e, etype)
+        for f, sense in g.verbs_at(e):
+            if g.raw[f:] == ["it"] and sense.prep_final:  # (counted) verb (answer): the answer's edge points in
+                phrase = " ".join([f"with the {most[2]}", *g.raw[k:]])
+                out.append(_superlative(head, qtypes, Edge(sense.rel, not sense.forward, counted), most, phrase))
     return out
 
 
