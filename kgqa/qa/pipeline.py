@@ -111,12 +111,17 @@ def _template_words_dropped(q: str, mentions: list[linking.Mention], bank: Any) 
     is [ENTITY] in" says "language" is part of the question. Only when the question with every mention has no
     exact template and the one without the lower-case mentions has.
     """
-    kept = [m for m in mentions if not m.entity.mention.islower()]
+    kept = [m for m in mentions if not _plain_word(m.entity.mention)]
     if bank is None or not kept or len(kept) == len(mentions):
         return mentions
     if bank.exact(q, [m.entity.mention for m in mentions]) or not bank.exact(q, [m.entity.mention for m in kept]):
         return mentions
     return kept
+
+
+def _plain_word(mention: str) -> bool:
+    """All lower-case letters, no digits: a word the question may use as grammar ("language", not "5x2")."""
+    return mention.islower() and not any(ch.isdigit() for ch in mention)
 
 
 def _refused(q: str, res: AskResult) -> bool:

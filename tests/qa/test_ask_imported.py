@@ -22,7 +22,9 @@ Sleuth|starred_actors|Harold Pinter
 12|in_language|Russian
 Lost in Translation|has_tags|language
 1984|starred_actors|Edmond O'Brien
+5x2|written_by|François Ozon
 Star Wars|has_tags|stars
+Tenet|has_tags|writers
 Me Without You|directed_by|Sandra Goldbacher
 """
 
@@ -31,6 +33,7 @@ BANK = ExampleBank(
         Example(question="who stars in [ENTITY]", cypher=path_cypher([("STARRED_ACTORS", "out")])),
         Example(question="what language is [ENTITY] in", cypher=path_cypher([("IN_LANGUAGE", "out")])),
         Example(question="who directed the movie [ENTITY]", cypher=path_cypher([("DIRECTED_BY", "out")])),
+        Example(question="which writers wrote [ENTITY]", cypher=path_cypher([("WRITTEN_BY", "out")])),
     ]
 )
 
@@ -66,6 +69,7 @@ def test_the_best_supported_answer_comes_first(films: Graph) -> None:
         # "language" and "stars" are entities (tags) too, but the bank's templates spell them out
         ("what language is 12 in", ["Russian"]),
         ("who stars in 1984", ["Edmond O'Brien"]),
+        ("which writers wrote 5x2", ["François Ozon"]),
     ],
 )
 def test_a_word_of_a_known_template_is_not_a_name(films: Graph, question: str, expected: list[str]) -> None:
