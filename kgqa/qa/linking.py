@@ -1,7 +1,10 @@
 """Entity linking: question mentions → graph entities.
 
-Methods, in order: exact (normalised name or ``norm``), alias (``aliases`` list), fuzzy (rapidfuzz over
-the in-process name index), embedding (MiniLM over entity names; small graphs only) as the last resort.
+Methods, in order: runs written as titles that are an exact name as a whole ("Me Without You", "The Free
+Will", whatever their words), exact (normalised name or ``norm``, longest spans first), alias (``aliases``
+list), fuzzy (rapidfuzz over the in-process name index), embedding (MiniLM over entity names; small graphs
+only) as the last resort. Of several entities with one normalised name, the one spelt as in the question
+comes first.
 The name index is loaded once per graph and process and reloaded when the graph changes
 (``kgqa.graph.version``: checked at most once a second), so linking rarely costs a database round trip.
 Ambiguity (several entities with the same or close scores) is reported in ``alternatives``.
