@@ -126,7 +126,9 @@ def _grounding_problems(text: str, res: AskResult, graph: Graph) -> list[str]:
     names_in = {linking.normalise(n.name) for n in res.subgraph.nodes} | {
         linking.normalise(t) for e in res.linked_entities for t in (e.mention, e.name)
     }
-    toks = linking.normalise(re.sub(r"\[\d+\]", " ", text)).split()
+    cleaned = re.sub(r"\[\d+\]", lambda m: " " * len(m.group(0)), text)
+    words = _words(cleaned)
+    toks = [w for w, _, _ in words]
     # words the text writes in lower case are words ("and 12 more"), not names (a film called "More")
     plain = {linking.normalise(w) for w in re.findall(r"[^\W\d_][\w'-]*", text) if w.islower()}
     for size in range(min(index.max_words, 6), 0, -1):
@@ -139,9 +141,30 @@ def _grounding_problems(text: str, res: AskResult, graph: Graph) -> list[str]:
             if any(key in n.split() or key in n for n in names_in):
                 continue
             found = index.lookup(key)
-            if found and found[0] == "exact" and not (set(found[1]) & ids):
-                problems.append(key)
+            if not found or found[0] != "exact" or set(found[1]) & ids:
+                continue
+            written = cleaned[words[i][1] : words[i + size - 1][2]].rstrip(",;:.!?) ")
+            if _list_not_name(written, [index.entities[x].name for x in found[1]]):
+                continue
+            problems.append(key)
     return problems
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    """The normalised words of ``text``, each with the character span of the chunk it was written in."""
+    out: list[tuple[str, int, int]] = []
+    for m in re.finditer(r"\S+", text):
+        out.extend((w, m.start(), m.end()) for w in linking.normalise(m.group(0)).split())
+    return out
+
+
+def _list_not_name(written: str, names: list[str]) -> bool:
+    """Whether ``written`` separates its words with a comma or semicolon where none of ``names`` does.
+
+    "Crime, Drama and Thriller" lists three genres; it does not name the tag "crime drama".
+    """
+    marks = [ch for ch in written if ch in ",;"]
+    return bool(marks) and not any(sorted(ch for ch in name if ch in ",;") == sorted(marks) for name in names)
 
 
 def _fallback(res: AskResult, graph: Graph, linked: list[LinkedEntity], opts: AskOptions) -> AskResult:

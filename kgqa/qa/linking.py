@@ -1,7 +1,10 @@
 """Entity linking: question mentions → graph entities.
 
-Methods, in order: exact (normalised name or ``norm``), alias (``aliases`` list), fuzzy (rapidfuzz over
-the in-process name index), embedding (MiniLM over entity names; small graphs only) as the last resort.
+Methods, in order: runs written as titles that are an exact name as a whole ("Me Without You", "The Free
+Will", whatever their words), exact (normalised name or ``norm``, longest spans first), alias (``aliases``
+list), fuzzy (rapidfuzz over the in-process name index), embedding (MiniLM over entity names; small graphs
+only) as the last resort. Of several entities with one normalised name, the one spelt as in the question
+comes first.
 The name index is loaded once per graph and process and reloaded when the graph changes
 (``kgqa.graph.version``: checked at most once a second), so linking rarely costs a database round trip.
 Ambiguity (several entities with the same or close scores) is reported in ``alternatives``.
@@ -29,112 +32,17 @@ embedding_fallback: bool | None = None
 # spaCy noun chunks/entities as extra spans when nothing matched: same policy
 spacy_spans: bool | None = None
 MAX_SPAN = 8
+JOINERS = {"vs", "v"}  # lower-case words inside titles besides the STOP words ("Puppet Master vs Demonic Toys")
 
 # words never linked on their own (question words, auxiliaries, determiners, generic nouns)
-STOP = set(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "to",
-        "from",
-        "by",
-        "with",
-        "and",
-        "or",
-        "but",
-        "not",
-        "no",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "am",
-        "do",
-        "does",
-        "did",
-        "has",
-        "have",
-        "had",
-        "who",
-        "whom",
-        "whose",
-        "what",
-        "which",
-        "where",
-        "when",
-        "why",
-        "how",
-        "many",
-        "much",
-        "that",
-        "this",
-        "these",
-        "those",
-        "it",
-        "its",
-        "he",
-        "she",
-        "they",
-        "them",
-        "his",
-        "her",
-        "their",
-        "there",
-        "here",
-        "me",
-        "my",
-        "i",
-        "you",
-        "your",
-        "we",
-        "our",
-        "us",
-        "please",
-        "list",
-        "name",
-        "show",
-        "give",
-        "tell",
-        "find",
-        "all",
-        "any",
-        "some",
-        "each",
-        "every",
-        "other",
-        "another",
-        "also",
-        "else",
-        "ever",
-        "currently",
-        "now",
-        "then",
-        "than",
-        "as",
-        "into",
-        "about",
-        "over",
-        "under",
-        "after",
-        "before",
-        "between",
-        "through",
-        "during",
-        "without",
-        "within",
-        "s",
-        "'s",
-    ]
+_STOP_WORDS = (
+    "a an the of in on at for to from by with and or but not no is are was were be been being am do does "
+    "did has have had who whom whose what which where when why how many much that this these those it its "
+    "he she they them his her their there here me my i you your we our us please list name show give tell "
+    "find all any some each every other another also else ever currently now then than as into about over "
+    "under after before between through during without within s 's"
 )
+STOP = set(_STOP_WORDS.split())
 
 
 def normalise(text: str) -> str:
@@ -294,6 +202,9 @@ def link(question: str, graph: Graph, *, reserved: set[str] | None = None, use_s
         words = [normalise(t[0]) for t in span]
         return all(w in STOP or w in reserved or not w for w in words)
 
+    # a run written as a title ("Me Without You", "The Free Will", "Man to Man") that is a name as a whole
+    mentions.extend(_titled_mentions(question, tokens, taken, index, reserved))
+
     # a multi-word name-like run that only fuzzy-matches as a whole ("Ada Lovelance") beats exact
     # matches of its parts ("Ada")
     for start, end, surface in _open_spans(question, tokens, taken, reserved):
@@ -321,7 +232,7 @@ def link(question: str, graph: Graph, *, reserved: set[str] | None = None, use_s
             if not found:
                 continue
             method, ids = found
-            recs = [index.entities[x] for x in dict.fromkeys(ids)]
+            recs = _same_case_first(index, ids, surface)
             # single lower-case common words ("paris" ok, "notes" only when capitalised)
             if size == 1 and surface.islower() and len(surface) < 4:
                 continue
@@ -343,6 +254,88 @@ def link(question: str, graph: Graph, *, reserved: set[str] | None = None, use_s
     mentions = _cased_names_only(mentions)
     mentions.sort(key=lambda m: m.start)
     return mentions
+
+
+def _same_case_first(index: NameIndex, ids: list[str], surface: str) -> list[EntityRecord]:
+    """The entities of one normalised name, the one written exactly as in the question first ("Country", "country")."""
+    recs = [index.entities[x] for x in dict.fromkeys(ids)]
+    return sorted(recs, key=lambda r: r.name != surface and surface not in r.aliases)
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def _joiner(word: str) -> bool:
+    """A lower-case word that can sit inside a title ("of", "the", "to", "by", "vs")."""
+    return word.islower() and (word in STOP or word in JOINERS)
+
+
+def _titled_runs(tokens: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+    """Maximal runs ``[i, j)`` of capitalised tokens, joined by lower-case joiners that lead to another one."""
+    runs: list[tuple[int, int]] = []
+    k, n = 0, len(tokens)
+    while k < n:
+        if not _capitalised(tokens[k][0]):
+            k += 1
+            continue
+        i, j = k, k + 1
+        while j < n:
+            m = j
+            while m < n and _joiner(tokens[m][0]):
+                m += 1
+            if m < n and _capitalised(tokens[m][0]):
+                j = m + 1
+            else:
+                break
+        runs.append((i, j))
+        k = j
+    return runs
+
+
+def _titled_mentions(
+    question: str, tokens: list[tuple[str, int, int]], taken: list[bool], index: NameIndex, reserved: set[str]
+) -> list[Mention]:
+    """Runs written as titles that are an entity's exact name as a whole, grammar words or not.
+
+    "who directed Me Without You", "the film Man to Man", "the scriptwriter of Country": every word is a
+    question word or a relation word, but the capitals say it is a name. A leading capitalised word of the
+    question may be its first word rather than part of the name. A longer exact name that adds a lower-case
+    content word ("university of Paris") is left to the longest-span pass.
+    """
+    out: list[Mention] = []
+    for i, j in _titled_runs(tokens):
+        for a in (i, i + 1) if i == 0 and j - i > 1 else (i,):
+            words = [normalise(t[0]) for t in tokens[a:j]]
+            grammar = words[0] in STOP or words[0] in reserved
+            if j - a == 1 and ((a == 0 and grammar) or len(words[0]) < 2):
+                continue
+            surface = question[tokens[a][1] : tokens[j - 1][2]]
+            found = index.lookup(normalise(surface))
+            if not found or any(taken[a:j]) or _inside_longer_name(tokens, a, j, index):
+                continue
+            recs = _same_case_first(index, found[1], surface)
+            out.append(
+                Mention(tokens[a][1], tokens[j - 1][2], _linked(recs[0], surface, found[0], 1.0, recs[1:]), recs)
+            )
+            for k in range(a, j):
+                taken[k] = True
+            break
+    return out
+
+
+def _inside_longer_name(tokens: list[tuple[str, int, int]], a: int, b: int, index: NameIndex) -> bool:
+    """Whether a longer exact name covers ``[a, b)`` and adds a lower-case word that is not a joiner."""
+    for start in range(max(0, a - index.max_words), a + 1):
+        for end in range(b, min(len(tokens), start + index.max_words) + 1):
+            if (start, end) == (a, b):
+                continue
+            extra = [t[0] for t in tokens[start:a] + tokens[b:end]]
+            if all(_joiner(w) for w in extra):
+                continue
+            if index.lookup(normalise(" ".join(t[0] for t in tokens[start:end]))):
+                return True
+    return False
 
 
 def _cased_names_only(mentions: list[Mention]) -> list[Mention]:
@@ -387,7 +380,7 @@ def _spacy_mentions(question: str, index: NameIndex, reserved: set[str]) -> list
             continue
         found = index.lookup(normalise(surface))
         if found:
-            recs = [index.entities[x] for x in dict.fromkeys(found[1])]
+            recs = _same_case_first(index, found[1], surface)
             out.append(Mention(start, end, _linked(recs[0], surface, found[0], 1.0, recs[1:]), recs))
             continue
         fuzzy = _fuzzy(index, surface)

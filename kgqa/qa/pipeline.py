@@ -20,7 +20,7 @@ from kgqa.qa.model import AskResult, Check, LinkedEntity, TraceStep
 from kgqa.qa.parser import lexicon, words
 from kgqa.qa.parser.superlative import asks_superlative
 from kgqa.qa.question_types import _spans_for
-from kgqa.qa.resources import graph_schema, invalidate_caches
+from kgqa.qa.resources import default_examples, graph_schema, invalidate_caches
 from kgqa.qa.runs import AskOptions, _ms
 from kgqa.qa.search import answer_once
 from kgqa.qa.synthesize import AnswerSynthesizer
@@ -71,6 +71,7 @@ def ask(
         spans, method = _spans_for(q, linked), "given"
     else:
         mentions = linking.link(q, graph, reserved=lexicon(opts.ontology).reserved_words())
+        mentions = _template_words_dropped(q, mentions, examples if examples is not None else default_examples())
         linked = [m.entity for m in mentions]
         spans, method = [(m.start, m.end) for m in mentions], "linked"
     res.linked_entities = list(linked)
@@ -108,6 +109,26 @@ def ask(
                     {"id": c.id, "name": c.name, "type": c.type} for c in m.candidates if c.id != ent.id
                 ]
     return final
+
+
+def _template_words_dropped(q: str, mentions: list[linking.Mention], bank: Any) -> list[linking.Mention]:
+    """Lower-case mentions that a known question template spells out are its words, not names.
+
+    "what language is 12 in" links "language" (a tag) and "12" (a film); the bank's template "what language
+    is [ENTITY] in" says "language" is part of the question. Only when the question with every mention has no
+    exact template and the one without the lower-case mentions has.
+    """
+    kept = [m for m in mentions if not _plain_word(m.entity.mention)]
+    if bank is None or not kept or len(kept) == len(mentions):
+        return mentions
+    if bank.exact(q, [m.entity.mention for m in mentions]) or not bank.exact(q, [m.entity.mention for m in kept]):
+        return mentions
+    return kept
+
+
+def _plain_word(mention: str) -> bool:
+    """All lower-case letters, no digits: a word the question may use as grammar ("language", not "5x2")."""
+    return mention.islower() and not any(ch.isdigit() for ch in mention)
 
 
 def _refused(q: str, res: AskResult) -> bool:

@@ -60,7 +60,8 @@ def path_cypher(path: list[Step] | list[list[str]], limit: int = DEFAULT_LIMIT) 
     """The Cypher of a relation path from ``$entity`` (types validated before they are spliced in).
 
     Answers are grouped (one row per answer, up to 3 supporting paths), the topic entity itself is
-    never an answer, answers reached by more paths come first.
+    never an answer, answers reached by more paths come first, then those whose last fact has more
+    evidence (a fact stated by several sources or sentences), then by name.
     """
     if not path:
         raise ValueError("empty path")
@@ -80,8 +81,9 @@ def path_cypher(path: list[Step] | list[list[str]], limit: int = DEFAULT_LIMIT) 
     return (
         f"MATCH path = {pattern}\n"
         "WHERE answer <> s\n"
-        "WITH answer, collect(path) AS paths\n"
-        "ORDER BY size(paths) DESC, answer.name\n"
+        "WITH answer, collect(path) AS paths, "
+        "sum(size(coalesce(last(relationships(path)).evidence_keys, []))) AS support\n"
+        "ORDER BY size(paths) DESC, support DESC, answer.name\n"
         f"RETURN answer, paths[..3] AS path LIMIT {int(limit)}"
     )
 
