@@ -194,9 +194,36 @@ def plan(sets: list[str], engines: list[str], models: list[str]) -> list[tuple[s
     return out
 
 
+def _cell(row: dict[str, Any], key: str, fmt: str = "{}") -> str:
+    value = row.get(key)
+    return "–" if value is None else fmt.format(value)
+
+
+def table(path: Path) -> str:
+    """The results file as a markdown table (the last row of each set/engine/model wins)."""
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            rows[(r["set"], r["engine"], r["model"])] = r
+    head = "| set | engine | model | P | R | F1 | tp/fp/fn | chunks | s/chunk | prompt tok | gen tok | gen tok/s |"
+    head += " server RSS start/peak MB | threads | load start→end |"
+    out = [head, "|" + "---|" * 15]
+    for r in rows.values():
+        rss = f"{_cell(r, 'server_rss_mb_start', '{:.0f}')} / {_cell(r, 'server_rss_mb_peak', '{:.0f}')}"
+        cells = [r["set"].removeprefix("corpus_"), r["engine"], r["model"].removeprefix("qwen2.5-coder-")]
+        cells += [f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"**{r['f1']:.3f}**", f"{r['tp']}/{r['fp']}/{r['fn']}"]
+        cells += [str(r["chunks"]), f"{r['s_per_chunk']:.2f}", _cell(r, "prompt_tokens"), _cell(r, "completion_tokens")]
+        cells += [_cell(r, "gen_tok_per_s"), rss if "server_rss_mb_peak" in r else "–", _cell(r, "threads")]
+        cells.append(f"{r['load_start'][0]:.1f}→{r['load_end'][0]:.1f}")
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", required=True, help="comma-separated gold sets, e.g. heldout13,heldout14")
+    ap.add_argument("--table", action="store_true", help="print --out as a markdown table and exit")
+    ap.add_argument("--sets", default="", help="comma-separated gold sets, e.g. heldout13,heldout14")
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: offline,llm,hybrid")
     ap.add_argument("--models", default="qwen2.5-coder-1.5b", help="comma-separated local models")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/extractors.jsonl"))
@@ -208,6 +235,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.table:
+        print(table(args.out))
+        return
+    if not args.sets:
+        sys.exit("--sets is required (e.g. --sets heldout13,heldout14)")
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if unknown := set(engines) - set(ENGINES):
         sys.exit(f"unknown engine(s): {', '.join(sorted(unknown))} (use {', '.join(ENGINES)})")
