@@ -18,6 +18,7 @@ The server runs in ``--home`` with ``KGQA_LLM_THREADS`` threads (``--threads``);
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -99,7 +100,9 @@ def load_avg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+@functools.cache
 def git_commit() -> str:
+    """HEAD when the run started (cached: later commits do not change the code already imported)."""
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     except OSError:
@@ -245,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"unknown engine(s): {', '.join(sorted(unknown))} (use {', '.join(ENGINES)})")
     threads = args.threads or (int(os.environ["KGQA_LLM_THREADS"]) if os.environ.get("KGQA_LLM_THREADS") else None)
     settings = make_settings(args.home, threads)
+    git_commit()
     ontology = load_ontology()
     skip = done_rows(args.out) if args.resume else set()
     args.out.parent.mkdir(parents=True, exist_ok=True)
