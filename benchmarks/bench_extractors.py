@@ -118,12 +118,13 @@ def engine_spec(engine: str, model: str) -> str:
     return {"offline": "offline", "llm": f"local:{model}", "hybrid": f"hybrid:local:{model}"}[engine]
 
 
-def usage_of(extractions: list[Extraction]) -> dict[str, int]:
-    """Failed chunks and re-asks summed over the extractions (LLM extractor only reports these)."""
+def usage_of(extractions: list[Extraction]) -> dict[str, Any]:
+    """Failed chunks (with their messages) and re-asks over the extractions (the LLM extractor reports these)."""
     return {
         "failed_chunks": sum(int(e.usage.get("failed_chunks", 0)) for e in extractions),
         "reasks": sum(int(e.usage.get("reasks", 0)) for e in extractions),
         "dropped_or_repaired": sum(len(e.errors) for e in extractions),
+        "failures": [msg for e in extractions for msg in e.errors if "extraction failed" in msg],
     }
 
 
