@@ -211,14 +211,21 @@ def table(path: Path) -> str:
             r = json.loads(line)
             rows[(r["set"], r["engine"], r["model"])] = r
     head = "| set | engine | model | P | R | F1 | tp/fp/fn | chunks | s/chunk | prompt tok | gen tok | gen tok/s |"
-    head += " server RSS start/peak MB | threads | load start→end |"
-    out = [head, "|" + "---|" * 15]
-    for r in rows.values():
+    head += " failed chunks | server RSS start/peak MB | threads | load start→end |"
+    out = [head, "|" + "---|" * 16]
+    sets = list(dict.fromkeys(k[0] for k in rows))
+    for key in sorted(rows, key=lambda k: (sets.index(k[0]), ENGINES.index(k[1]), k[2])):
+        r = rows[key]
         rss = f"{_cell(r, 'server_rss_mb_start', '{:.0f}')} / {_cell(r, 'server_rss_mb_peak', '{:.0f}')}"
         cells = [r["set"].removeprefix("corpus_"), r["engine"], r["model"].removeprefix("qwen2.5-coder-")]
         cells += [f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"**{r['f1']:.3f}**", f"{r['tp']}/{r['fp']}/{r['fn']}"]
         cells += [str(r["chunks"]), f"{r['s_per_chunk']:.2f}", _cell(r, "prompt_tokens"), _cell(r, "completion_tokens")]
-        cells += [_cell(r, "gen_tok_per_s"), rss if "server_rss_mb_peak" in r else "–", _cell(r, "threads")]
+        cells += [
+            _cell(r, "gen_tok_per_s"),
+            str(r.get("failed_chunks", 0)),
+            rss if "server_rss_mb_peak" in r else "–",
+            _cell(r, "threads"),
+        ]
         cells.append(f"{r['load_start'][0]:.1f}→{r['load_end'][0]:.1f}")
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
