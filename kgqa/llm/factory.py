@@ -80,6 +80,7 @@ def _local_provider(parsed: LLMSpec, settings: Any) -> tuple[LLM, str]:
     """The managed local model server (started when needed) behind the OpenAI-compatible provider."""
     import sys
 
+    from kgqa.llm.local_models import get_model
     from kgqa.llm.local_server import server_for
     from kgqa.llm.openai_compat import OpenAICompatLLM
 
@@ -92,7 +93,9 @@ def _local_provider(parsed: LLMSpec, settings: Any) -> tuple[LLM, str]:
             _providers[ident] = OpenAICompatLLM(  # llama.cpp's server takes json_object + schema, not json_schema
                 state.model, base_url=state.base_url, timeout=timeout, max_retries=1, json_mode="json_object"
             )
-        return _providers[ident], state.base_url
+        # The cache key's endpoint names the model's weights, not the server's address: the server gets a new
+        # free port each time it starts, and a restarted server must still find the replies cached before.
+        return _providers[ident], f"local:{state.model}:{get_model(state.model).sha256[:16]}"
 
 
 def _provider(parsed: LLMSpec, settings: Any) -> tuple[LLM, str]:

@@ -155,9 +155,11 @@ class StructuredResult(Generic[T]):
 
     @property
     def usage(self) -> dict[str, int]:
+        """Tokens spent on the server: replies served from the cache cost none."""
+        spent = [c for c in self.completions if not c.cached]
         return {
-            "prompt_tokens": sum(c.usage.get("prompt_tokens", 0) for c in self.completions),
-            "completion_tokens": sum(c.usage.get("completion_tokens", 0) for c in self.completions),
+            "prompt_tokens": sum(c.usage.get("prompt_tokens", 0) for c in spent),
+            "completion_tokens": sum(c.usage.get("completion_tokens", 0) for c in spent),
         }
 
     @property

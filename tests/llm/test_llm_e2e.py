@@ -162,6 +162,7 @@ def test_ask_with_llm_cypher_repair_and_answer_then_cached(
     second = ask_json(question, env)  # a new process: the sqlite cache answers, no HTTP call
     assert second["answer"] == first["answer"] and second["cypher"] == first["cypher"]
     assert all(s["cached"] for s in llm_steps(second)) and len(llm_steps(second)) == 3
+    assert all(s["tokens"]["prompt_tokens"] == 0 for s in llm_steps(second))  # nothing spent on cached replies
     assert len(server.chat_requests) == calls
 
     third = ask_json(question, env, "openai:replay-model", "--no-cache")

@@ -129,3 +129,29 @@ def test_hybrid_extractor_keeps_offline_facts_and_asks_the_model_about_the_rest(
         assert all(f.sentence in text for f in ex.facts)  # evidence is a sentence of the text, never generated
     finally:
         server_for(settings).stop()
+
+
+@needs_runtime
+def test_replies_cached_before_a_restart_are_found_after_it(tmp_path: Path) -> None:
+    """The server takes a new port each time it starts; cached replies are keyed by the model, not the port, so a
+    build interrupted by a server stop (idle watchdog, crash, `kgqa llm stop`) resumes from the cache."""
+    from kgqa.config import Settings
+    from kgqa.llm.base import GenParams
+    from kgqa.llm.factory import get_llm, reset_providers
+    from kgqa.llm.local_server import server_for
+
+    settings = Settings(_env_file=None, home=tmp_path / "home", llm_cache=True)
+    messages = [{"role": "user", "content": "Reply with the single word: yes"}]
+    params = GenParams(temperature=0.0, max_new_tokens=3)
+    server = server_for(settings)
+    try:
+        first = get_llm(f"local:{SMALL}", settings).complete(messages, params, prompt="restart-check@1")
+        pid = server.status()["pid"]
+        server.stop()
+        reset_providers()
+        again = get_llm(f"local:{SMALL}", settings).complete(messages, params, prompt="restart-check@1")
+        assert server.status()["pid"] != pid  # a new server process (and, as a rule, a new port)
+        assert again.cached and again.text == first.text and not first.cached
+    finally:
+        server.stop()
+        reset_providers()
