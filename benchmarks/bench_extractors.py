@@ -36,6 +36,7 @@ from kgqa.ingest.model import Chunk, Document, Extraction
 from kgqa.llm.base import usage_meter
 from kgqa.llm.local_server import server_for
 from kgqa.ontology import Ontology, load_ontology
+from kgqa.procs import proc_memory_mb
 
 DATA = Path("data")
 ENGINES = ("offline", "llm", "hybrid")
@@ -83,13 +84,7 @@ class RssSampler(threading.Thread):
 
 def proc_status_mb(pid: int | None, key: str) -> float | None:
     """A ``/proc/PID/status`` memory field (VmRSS, VmHWM) in MB, or None."""
-    try:
-        for line in Path(f"/proc/{pid or 'self'}/status").read_text().splitlines():
-            if line.startswith(f"{key}:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
+    return proc_memory_mb(f"/proc/{pid or 'self'}/status", key)
 
 
 def set_name(name: str) -> str:

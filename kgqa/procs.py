@@ -108,6 +108,18 @@ def log_tail(path: Path, lines: int = 3, interesting: tuple[str, ...] = ()) -> s
     return " | ".join((picked or text)[-lines:])[:500]
 
 
+def proc_memory_mb(path: str, key: str) -> float | None:
+    """A memory field of a Linux /proc file in MB: ``("/proc/PID/status", "VmRSS")``, ``("/proc/meminfo",
+    "MemAvailable")``; None where the file or the field is missing."""
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(f"{key}:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")

@@ -133,3 +133,36 @@ def load_gold_triples(graph: Graph, path) -> int:
             {"s": a, "o": b, "sentence": f"{s} {r} {o}.", "chunk": f"gold.tsv#{k}"},
         )
     return len(triples)
+
+
+def gold_world(graph: Graph, tmp_path, text: str) -> Graph:
+    """``graph`` holding the gold-fact TSV ``text`` (see ``load_gold_triples``), with the ask caches dropped."""
+    from kgqa.qa.pipeline import invalidate_caches
+
+    gold = tmp_path / "world.tsv"
+    gold.write_text(text.strip() + "\n", encoding="utf-8")
+    load_gold_triples(graph, gold)
+    invalidate_caches(graph)
+    return graph
+
+
+def imported_world(graph: Graph, folder, kb: str) -> Graph:
+    """``graph`` cleared and holding the pipe-separated triples ``kb`` (MetaQA's kb.txt format), caches dropped."""
+    from pathlib import Path
+
+    from kgqa.ingest.triples import import_triples
+    from kgqa.qa import linking
+    from kgqa.qa.pipeline import invalidate_caches
+
+    graph.clear()
+    path = Path(folder) / "kb.txt"
+    path.write_text(kb, encoding="utf-8")
+    import_triples(graph, path, "pipe")
+    invalidate_caches(graph)
+    linking.invalidate(graph)
+    return graph
+
+
+def answer_names(res) -> set[str]:
+    """The names of an AskResult's answers."""
+    return {a.name for a in res.answers}

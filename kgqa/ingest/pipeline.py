@@ -223,6 +223,13 @@ class _Group:
     def _replacing(self, payloads: list[DocumentPayload]) -> list[str]:
         return [p.doc.id for p in payloads if p.doc.id in self.existing]
 
+    def finish(self) -> None:
+        """Write what is waiting, then the supersession marks again (an old fact may have been written in a later
+        group than the statement that replaced it)."""
+        self.flush()
+        if self.supersessions:
+            self.writer.graph.write_together(self.writer.supersession_statements(self.supersessions))
+
     def flush(self) -> None:
         if not self.payloads:
             return
@@ -322,10 +329,8 @@ def _build_documents(
             if group.full():
                 notify("writing", done, total)
                 group.flush()
-    group.flush()
+    group.finish()
     notify("extracting", total, total)
-    if group.supersessions:  # an old fact written in a later group than the statement that replaced it
-        writer.graph.write_together(writer.supersession_statements(group.supersessions))
     _consolidate(writer, registry, linked, report)
     _finish(report, constraint_total, linked)
 
@@ -333,9 +338,7 @@ def _build_documents(
 def _stop(exc: KgqaError, group: _Group) -> None:
     """The extractor's server is down or misconfigured: write the complete documents read so far, say so."""
     if not isinstance(exc, GraphUnavailable):
-        group.flush()
-        if group.supersessions:
-            group.writer.graph.write_together(group.writer.supersession_statements(group.supersessions))
+        group.finish()
     resume = (
         "rerun `kgqa build` to go on: finished documents are skipped, replies already received come from the LLM cache"
     )

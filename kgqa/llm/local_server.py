@@ -31,6 +31,7 @@ from kgqa.procs import (
     log_tail,
     pid_alive,
     port_open,
+    proc_memory_mb,
     register,
     spawn_detached,
     spawn_watchdog,
@@ -213,13 +214,8 @@ def _check_memory(model: LocalModel) -> None:
 
 def available_memory_gb() -> float | None:
     """``MemAvailable`` from /proc/meminfo in GB, or None where there is no such file."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) / 1024 / 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
+    mb = proc_memory_mb("/proc/meminfo", "MemAvailable")
+    return mb / 1024 if mb is not None else None
 
 
 def _smaller(model: LocalModel) -> str:
@@ -244,10 +240,4 @@ def _ready(port: int) -> bool:
 
 
 def _rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
+    return proc_memory_mb(f"/proc/{pid}/status", "VmRSS")

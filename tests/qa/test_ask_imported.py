@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from kgqa.graph.client import Graph
-from kgqa.ingest.triples import import_triples
-from kgqa.qa import linking
 from kgqa.qa.examples import Example, ExampleBank, path_cypher
-from kgqa.qa.pipeline import ask, invalidate_caches
+from kgqa.qa.pipeline import ask
+from tests.ask_world import imported_world
 
 # Two films called Sleuth share one entity (as in MetaQA); Michael Caine is in both, so his fact has two lines.
 KB = """\
@@ -40,13 +37,7 @@ BANK = ExampleBank(
 
 @pytest.fixture(scope="module")
 def films(session_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Graph:
-    session_graph.clear()
-    kb = Path(tmp_path_factory.mktemp("films")) / "kb.txt"
-    kb.write_text(KB, encoding="utf-8")
-    import_triples(session_graph, kb, "pipe")
-    invalidate_caches(session_graph)
-    linking.invalidate(session_graph)
-    return session_graph
+    return imported_world(session_graph, tmp_path_factory.mktemp("films"), KB)
 
 
 def answer_names(graph: Graph, question: str) -> list[str]:

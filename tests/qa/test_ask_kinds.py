@@ -10,7 +10,7 @@ import pytest
 
 from kgqa.graph.client import Graph
 from kgqa.qa.pipeline import ask, invalidate_caches
-from tests.ask_world import load_gold_triples
+from tests.ask_world import answer_names, gold_world
 from tests.proc_support import kgqa_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,15 +41,10 @@ Per Quist	STUDIED_AT	Halvik Academy
 
 @pytest.fixture()
 def world(graph: Graph, tmp_path: Path) -> Graph:
-    gold = tmp_path / "world.tsv"
-    gold.write_text(WORLD.strip() + "\n", encoding="utf-8")
-    load_gold_triples(graph, gold)
-    invalidate_caches(graph)
-    return graph
+    return gold_world(graph, tmp_path, WORLD)
 
 
-def names(res) -> set[str]:
-    return {a.name for a in res.answers}
+names = answer_names
 
 
 @pytest.mark.parametrize(

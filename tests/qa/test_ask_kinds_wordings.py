@@ -11,7 +11,7 @@ import pytest
 
 from kgqa.graph.client import Graph
 from kgqa.qa.pipeline import ask, invalidate_caches
-from tests.ask_world import load_gold_triples
+from tests.ask_world import answer_names, gold_world
 
 WORLD = """
 Dunmoor	LOCATED_IN	Arvel
@@ -47,15 +47,10 @@ Glass at Fallow	PUBLISHED_BY	Fallow Press
 
 @pytest.fixture()
 def world(graph: Graph, tmp_path: Path) -> Graph:
-    gold = tmp_path / "world.tsv"
-    gold.write_text(WORLD.strip() + "\n", encoding="utf-8")
-    load_gold_triples(graph, gold)
-    invalidate_caches(graph)
-    return graph
+    return gold_world(graph, tmp_path, WORLD)
 
 
-def names(res) -> set[str]:
-    return {a.name for a in res.answers}
+names = answer_names
 
 
 @pytest.mark.parametrize(

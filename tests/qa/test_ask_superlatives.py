@@ -12,7 +12,7 @@ from kgqa.graph.stats import graph_stats
 from kgqa.qa.cypher_checks import check_cypher
 from kgqa.qa.pipeline import ask, invalidate_caches
 from kgqa.qa.resources import graph_schema
-from tests.ask_world import load_gold_triples
+from tests.ask_world import answer_names, gold_world
 
 WORLD = """
 Halvik	LOCATED_IN	Nordmark
@@ -40,15 +40,10 @@ Halvik Academy	HEADQUARTERED_IN	Tolle
 
 @pytest.fixture()
 def world(graph: Graph, tmp_path: Path) -> Graph:
-    gold = tmp_path / "world.tsv"
-    gold.write_text(WORLD.strip() + "\n", encoding="utf-8")
-    load_gold_triples(graph, gold)
-    invalidate_caches(graph)
-    return graph
+    return gold_world(graph, tmp_path, WORLD)
 
 
-def names(res) -> set[str]:
-    return {a.name for a in res.answers}
+names = answer_names
 
 
 @pytest.mark.parametrize(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from kgqa.graph.client import Graph
-from kgqa.ingest.triples import entity_id, import_triples
+from kgqa.ingest.triples import entity_id
 from kgqa.qa import linking
 from kgqa.qa.parser import lexicon
-from kgqa.qa.pipeline import invalidate_caches
+from tests.ask_world import imported_world
 
 KB = """\
 country|has_tags|drama
@@ -35,13 +33,7 @@ University of Paris|release_year|1990
 
 @pytest.fixture(scope="module")
 def titles(session_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Graph:
-    session_graph.clear()
-    kb = Path(tmp_path_factory.mktemp("titles")) / "kb.txt"
-    kb.write_text(KB, encoding="utf-8")
-    import_triples(session_graph, kb, "pipe")
-    invalidate_caches(session_graph)
-    linking.invalidate(session_graph)
-    return session_graph
+    return imported_world(session_graph, tmp_path_factory.mktemp("titles"), KB)
 
 
 def linked(graph: Graph, question: str) -> list[tuple[str, str]]:
