@@ -15,6 +15,7 @@ from kgqa.cli.common import open_graph
 from kgqa.cli.groups import eval_app
 from kgqa.cli.output import emit, err, out, progress
 from kgqa.config import get_settings
+from kgqa.errors import InputError
 from kgqa.qa.model import AskResult
 
 STATUS_STYLE = {
@@ -120,6 +121,9 @@ def register(app: typer.Typer) -> None:
         llm: str | None = typer.Option(None, "--llm", help="LLM spec for Cypher and answers (default: offline)."),
         limit: int | None = typer.Option(None, "--limit", help="Only the first N questions."),
         max_hops: int = typer.Option(4, "--max-hops", min=1, max=6),
+        llm_only: bool = typer.Option(
+            False, "--llm-only", help="The LLM writes every query (no parser, no example bank): measures the model."
+        ),
     ) -> None:
         """Question-answering accuracy, Hits@1 and abstention on a question set."""
         from kgqa.eval.qa import evaluate, load_questions
@@ -130,6 +134,8 @@ def register(app: typer.Typer) -> None:
         settings = get_settings()
         items = load_questions(questions)[:limit]
         generator, synthesizer = llm_components(task_spec("cypher", settings, llm)[0], settings)
+        if llm_only and generator is None:
+            raise InputError("--llm-only needs an LLM for Cypher", "pass --llm local (or set KGQA_LLM_CYPHER)")
         with open_graph() as graph, progress() as bar:
             task = bar.add_task("questions", total=len(items))
             report = evaluate(
@@ -138,7 +144,7 @@ def register(app: typer.Typer) -> None:
                 ask_kwargs={
                     "generator": generator,
                     "synthesizer": synthesizer,
-                    "options": AskOptions(max_hops=max_hops),
+                    "options": AskOptions(max_hops=max_hops, llm_only=llm_only),
                 },
                 on_result=lambda _row: bar.advance(task),
             )

@@ -24,6 +24,7 @@ class AskOptions:
     max_candidates: int = 10  # candidates looked at in all
     ontology: str | None = None
     fallback: bool = True
+    llm_only: bool = False  # skip the parser and the example bank: the LLM writes every query (to measure it)
 
 
 @dataclass

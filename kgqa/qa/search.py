@@ -85,6 +85,8 @@ def answer_once(
         generators.append((example_gen, []))
     if generator is not None:
         generators.append((generator, example_list))
+    if opts.llm_only and generator is not None:
+        generators = [(generator, example_list)]
     for gen, gen_examples in generators:
         if st.parse_found_nothing:
             # the whole question parsed and its query ran and found nothing: that is the answer. A

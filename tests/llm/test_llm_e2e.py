@@ -169,14 +169,17 @@ def test_ask_with_llm_cypher_repair_and_answer_then_cached(
     assert not any(s["cached"] for s in llm_steps(third)) and len(server.chat_requests) == calls + 3
 
 
-def ask_in_process(question: str, graph: Graph, settings: Settings, llm: str = "openai:replay-model", **kw) -> dict:
+def ask_in_process(
+    question: str, graph: Graph, settings: Settings, llm: str = "openai:replay-model", options=None, **kw
+) -> dict:
     """The same pipeline the CLI runs, in this process (models stay loaded between tests)."""
     from kgqa.llm.factory import reset_providers
     from kgqa.qa.components import make_generator, make_synthesizer
 
     reset_providers()
     s = settings.model_copy(update={"llm_cache": False, **kw})
-    result = pipeline.ask(question, graph, generator=make_generator(llm, s), synthesizer=make_synthesizer(llm, s))
+    gen, syn = make_generator(llm, s), make_synthesizer(llm, s)
+    result = pipeline.ask(question, graph, generator=gen, synthesizer=syn, options=options)
     reset_providers()
     return result.model_dump(mode="json")
 
@@ -200,6 +203,18 @@ def test_llm_answer_for_a_parsed_question(world: Graph, server: ReplayServer, se
     assert result["status"] == "answered" and result["answer"] == "Charles Babbage is the CEO of Acme Corporation [1]."
     assert [s["prompt"] for s in llm_steps(result)] == ["answer_synthesis@1"]  # the parser wrote the Cypher
     assert "Charles Babbage is the CEO of Acme Corporation." in result["evidence"][0]["sentence"]
+
+
+def test_llm_only_lets_the_model_write_a_query_the_parser_could(
+    world: Graph, server: ReplayServer, settings: Settings
+) -> None:
+    options = pipeline.AskOptions(llm_only=True)  # `kgqa eval qa --llm-only`: measures the model alone
+    result = ask_in_process(
+        "Who is the CEO of Acme Corporation?", world, settings, options=options, llm_base_url=server.url
+    )
+    assert result["status"] == "answered" and [a["name"] for a in result["answers"]] == ["Charles Babbage"]
+    assert [s["prompt"] for s in llm_steps(result)] == ["cypher_generation@1", "answer_synthesis@1"]
+    assert not any(c["detail"].startswith("parser") for c in result["checks"])
 
 
 def test_reversed_direction_is_fixed_by_the_checks(world: Graph, server: ReplayServer, settings: Settings) -> None:
