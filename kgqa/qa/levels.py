@@ -29,13 +29,13 @@ def name_conflict(name: str, etype: str, level: str, noun: str, lex: Lexicon) ->
     kind = lex.ontology.entity(etype)
     if kind is None:
         return ""
-    if head in kind.levels:  # "Velmont Province": exactly the level noun, so "United States" is not a "state"
-        allowed = [kind.levels[head]]
-    else:
-        allowed = kind.name_levels.get(head, [])
+    # "Velmont Province": exactly the level noun (so "United States" is not a "state"), else a name word
+    allowed = [kind.levels[head]] if head in kind.levels else kind.name_levels.get(head, [])
     if not allowed or level in allowed:
         return ""
-    return f"{name} is named as a {head}, and the ontology does not take a {head} for a {noun}"
+    first = {lvl: n for n, lvl in reversed(list(kind.levels.items()))}  # a level's first noun: "top" → "country"
+    could = " or a ".join(dict.fromkeys(first.get(lvl, lvl) for lvl in allowed))
+    return f"{name} is named as a {head}, which the ontology takes for a {could}, not a {noun}"
 
 
 def check_names(answers: list[AnswerItem], level: tuple[str, str, str], ontology: str | None) -> dict[str, str]:
@@ -50,9 +50,7 @@ def check_names(answers: list[AnswerItem], level: tuple[str, str, str], ontology
     return out
 
 
-def check_chain(
-    graph: Graph, answers: list[AnswerItem], level: tuple[str, str, str], timeout: float
-) -> dict[str, str]:
+def check_chain(graph: Graph, answers: list[AnswerItem], level: tuple[str, str, str], timeout: float) -> dict[str, str]:
     """Top-level answers that the graph places inside another place of their type: answer id → the reason."""
     lvl, rel, noun = level
     typed = [a for a in answers if a.type]

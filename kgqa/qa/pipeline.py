@@ -83,10 +83,8 @@ def ask(
         res.checks.append(Check(name="linking", status="skipped", detail=f"{whole} over the whole graph"))
     elif not linked:
         res.checks.append(Check(name="linking", status="failed", detail="no graph entity is named in the question"))
-        unknown = unknown_words(q, [], opts.ontology)  # "how many things are in the graph": no type "things"
-        res.answer = "The graph holds no answer: the question names nothing the graph knows about" + (
-            f" ({unknown})." if unknown else "."
-        )
+        unknown = _unlinked_reason(q, opts)
+        res.answer = f"The graph holds no answer: the question names nothing the graph knows about{unknown}."
         res.status = "no_answer"
         return res
     ambiguous = [m for m in mentions if len(m.candidates) > 1]
@@ -121,6 +119,15 @@ def _whole_graph(q: str, opts: AskOptions) -> str:
     if asks_superlative(toks, lex):
         return "a superlative"
     return "a type question" if asks_whole_type(toks, lex) else ""
+
+
+def _unlinked_reason(q: str, opts: AskOptions) -> str:
+    """Why a question with no capitalised name in it could not be read ("how many things are in the graph":
+    no type "things"), as a clause to append; "" when it names something (a name the graph lacks says enough)."""
+    if any(w[:1].isupper() for w in q.split()[1:]):
+        return ""
+    unknown = unknown_words(q, [], opts.ontology)
+    return f", and {unknown}" if unknown else ""
 
 
 def _template_words_dropped(q: str, mentions: list[linking.Mention], bank: Any) -> list[linking.Mention]:
