@@ -104,8 +104,9 @@ def _type(data: SynthesisInput) -> tuple[str, list[int]]:
     """ "The graph has 3 countries (by their place in the LOCATED_IN chain): Estrelle, Norvania and Veridia."."""
     n = data.count if data.count is not None else len(data.answers)
     what = data.description or "entities"
+    what = singular(what) if n == 1 else what
     if data.measure.startswith("by "):  # a level: "towns", told by the chain
-        what = f"{what} ({data.measure})"
+        what = f"{what} ({data.measure.replace(' their ', ' its ') if n == 1 else data.measure})"
     elif data.measure:  # a kind the graph does not tell apart: "companies" are all its organizations
         what = f"{data.measure}; it does not tell {data.description} apart from other {data.measure}"
     if n == 0:

@@ -126,7 +126,7 @@ def unknown_words(
         refused = superlative_refusal(words(placeholder_question(question, spans)), schema, lex)
         if refused:
             return refused
-    refused = whole_refusal(words(placeholder_question(question, spans)))  # "how many women are in the graph"
+    refused = whole_refusal(words(placeholder_question(question, spans)), lex, schema)  # "how many women"
     if refused:
         return refused
     known = {stem(w) for w in lex.reserved_words()} | {stem(w) for w in GRAMMAR_WORDS}

@@ -16,7 +16,7 @@ from kgqa.qa.parser.rank import answer_types, misfit, score
 from kgqa.qa.parser.reading import claim, humanise
 from kgqa.qa.parser.superlative import has_property, measure, parse_relations, superlative_key, superlative_reading
 from kgqa.qa.parser.tree import Parse, Var, depth, fingerprint, has_bare_edge, size, uses_all
-from kgqa.qa.parser.whole import type_measure, type_plural
+from kgqa.qa.parser.whole import missing_in, type_measure, type_plural
 
 
 @dataclass
@@ -117,6 +117,8 @@ class ParserGenerator:
             complete = schema.types_complete or not schema.sampled
             if known and complete and not parse_relations(pq.parse) <= known:
                 continue  # the graph has no such relationship type: the query cannot answer
+            if pq.parse.kind == "type" and complete and missing_in(pq.parse, lexicon(self.ontology), schema):
+                continue  # no node of the type, or no chain for its level: refused with the reason (``whole_refusal``)
             if pq.parse.kind == "ordered" and not has_property(pq.parse, schema):
                 continue  # the graph has no such property: refused with the reason when nothing else reads it
             cand = self._candidate(pq, linked, params)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kgqa.graph.schema import GraphSchema
 from kgqa.qa.parser.compiler import _label
 from kgqa.qa.parser.lexicon import Lexicon, stem
 from kgqa.qa.parser.tree import Parse, Var
@@ -48,13 +49,33 @@ def type_questions(g: QuestionParser) -> list[Parse]:
     return out
 
 
-def whole_refusal(toks: list[str]) -> str:
-    """Why a whole-graph type question cannot be answered although its noun is a type noun ("women"), or ""."""
+def whole_refusal(toks: list[str], lex: Lexicon, schema: GraphSchema | None = None) -> str:
+    """Why a whole-graph type question cannot be answered although its noun is a type noun, or "": the graph
+    records no gender ("women"), has no node of the type at all, or no chain to tell its level by."""
     if any(t.startswith("@e") for t in toks) or not toks or toks[0] not in OPENERS | {"how"}:
         return ""
     gendered = [t for t in toks if t in GENDERED_PLURALS]
     if gendered:
         return f"the graph does not record gender, so it cannot tell “{gendered[0]}” from other people"
+    from kgqa.qa.parser.lexicon import FILLER
+    from kgqa.qa.parser.question import QuestionParser  # it dispatches to this module
+
+    for parse in type_questions(QuestionParser([w for w in toks if w not in FILLER], lex)) if schema else []:
+        why = missing_in(parse, lex, schema)
+        if why:
+            return why
+    return ""
+
+
+def missing_in(parse: Parse, lex: Lexicon, schema: GraphSchema) -> str:
+    """What the graph lacks to answer a type parse (its label, or the relation its level is told by), or ""."""
+    what = type_plural(parse.answer.noun)
+    missing = sorted((parse.answer.types or set()) - set(schema.labels))
+    if missing:
+        return f"the graph has no {what} (no {missing[0]} entities at all)"
+    rel = lex.level_rel.get(next(iter(parse.answer.types or {""})), "")
+    if parse.answer.level and rel and rel not in schema.relationship_types:
+        return f"the graph has no {rel} facts, so it cannot tell {what} from other places"
     return ""
 
 
