@@ -171,12 +171,7 @@ def _check_tops(run: _Run, graph: Graph, candidate: CypherCandidate, opts: AskOp
     row = rows[0]
     both = " and ".join(sorted(names.get(t, t) for t in row["tops"]))
     detail = f"the graph places {row['place']} in {both}, neither inside the other: it does not say which is the {noun}"
-    run.answers = [a for a in run.answers if a.id not in clashing]
-    if not run.answers:
-        _fail(run, "unknown", "level", detail)
-        return False
-    run.checks.append(Check(name="level", status="fixed", detail=f"dropped {len(clashing)} answers: {detail}"))
-    return True
+    return _drop_levels(run, clashing, detail)
 
 
 def _check_levels(run: _Run, graph: Graph, candidate: CypherCandidate, opts: AskOptions) -> bool:
@@ -190,12 +185,16 @@ def _check_levels(run: _Run, graph: Graph, candidate: CypherCandidate, opts: Ask
     if not wrong:
         run.checks.append(Check(name="level", status="passed", detail=f"no answer contradicts “{candidate.level[2]}”"))
         return True
-    reasons = "; ".join(dict.fromkeys(wrong.values()))
-    run.answers = [a for a in run.answers if a.id not in wrong]
+    return _drop_levels(run, set(wrong), "; ".join(dict.fromkeys(wrong.values())))
+
+
+def _drop_levels(run: _Run, ids: set[str], detail: str) -> bool:
+    """Drop the answers ``ids`` that are not of the asked level; False (the run failed, saying why) when none is left."""
+    run.answers = [a for a in run.answers if a.id not in ids]
     if not run.answers:
-        _fail(run, "unknown", "level", reasons)
+        _fail(run, "unknown", "level", detail)
         return False
-    run.checks.append(Check(name="level", status="fixed", detail=f"dropped {len(wrong)} answers: {reasons}"))
+    run.checks.append(Check(name="level", status="fixed", detail=f"dropped {len(ids)} answers: {detail}"))
     return True
 
 
