@@ -48,6 +48,9 @@ class EntityType(BaseModel):
     # kinds of this type told apart by their place in the chain of ``level_relation``: {"country": "top"}
     levels: dict[str, str] = Field(default_factory=dict)
     level_relation: str = ""  # a transitive relation between entities of this type (LOCATED_IN)
+    # a name's last word and the levels it leaves open: {"coast": ["middle", "leaf"]} ("the Ambrel Coast" is no
+    # country); a level noun as the last word ("Velmont Province") allows its own level only
+    name_levels: dict[str, list[str]] = Field(default_factory=dict)
     # properties superlatives may order by ("the oldest company": founding_date ascending)
     orderings: list[Ordering] = Field(default_factory=list)
 
@@ -57,6 +60,14 @@ class EntityType(BaseModel):
         for noun, level in value.items():
             if level not in LEVELS:
                 raise ValueError(f"level {level!r} of {noun!r} is not one of {', '.join(LEVELS)}")
+        return value
+
+    @field_validator("name_levels")
+    @classmethod
+    def _known_name_levels(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for word, levels in value.items():
+            if not levels or any(level not in LEVELS for level in levels):
+                raise ValueError(f"levels {levels!r} of name word {word!r} must be some of {', '.join(LEVELS)}")
         return value
 
     @field_validator("role")

@@ -100,8 +100,29 @@ def _superlative(data: SynthesisInput) -> tuple[str, list[int]]:
     return f"{names}, with {n} {counted}{each}: {reading} (by the graph's facts{among}). {marks}".strip(), cited
 
 
+def _type(data: SynthesisInput) -> tuple[str, list[int]]:
+    """ "The graph has 3 countries (by their place in the LOCATED_IN chain): Estrelle, Norvania and Veridia."."""
+    n = data.count if data.count is not None else len(data.answers)
+    what = data.description or "entities"
+    what = singular(what) if n == 1 else what
+    if data.measure.startswith("by "):  # a level: "towns", told by the chain
+        what = f"{what} ({data.measure.replace(' their ', ' its ') if n == 1 else data.measure})"
+    elif data.measure:  # a kind the graph does not tell apart: "companies" are all its organizations
+        what = f"{data.measure}; it does not tell {data.description} apart from other {data.measure}"
+    if n == 0:
+        return f"The graph has no {what} (0).", []
+    names = [a.name for a in data.answers]
+    shown = _join(names[:MAX_NAMES]) if len(names) <= MAX_NAMES else ", ".join(names[:MAX_NAMES])
+    shown += f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else ""
+    if data.capped:
+        return f"The graph has at least {n} {what} (the list stops at {n} rows): {shown}.", []
+    return f"The graph has {n} {what}: {shown}.", []
+
+
 def kind_text(data: SynthesisInput) -> tuple[str, list[int]]:
-    """The answer text for a yes/no, "same", count, summary or superlative question, and the evidence it cites."""
+    """The answer text for a yes/no, "same", count, summary, superlative or type question, and what it cites."""
+    if data.kind == "type":
+        return _type(data)
     if data.kind in {"superlative", "ordered"}:
         return _superlative(data)
     if data.kind in {"yes_no", "same"}:

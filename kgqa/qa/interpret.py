@@ -11,6 +11,7 @@ from typing import Any
 
 from kgqa.graph.client import Graph, ReadResult
 from kgqa.qa.generate import CypherCandidate
+from kgqa.qa.levels import check_chain, check_names
 from kgqa.qa.model import AnswerItem, Check, LinkedEntity
 from kgqa.qa.parser.compiler import _label
 from kgqa.qa.runs import AskOptions, _Outcome, _Run
@@ -132,6 +133,8 @@ def interpret(
             run.count = run.value = 0
             run.checks.append(Check(name="cardinality", status="passed", detail="how many → 0 (closed world)"))
             return run
+        if kind == "type":  # "list all towns": the graph has none (said as the reason, not as an answer)
+            return _fail(run, "unknown", "result_nonempty", f"the graph has no {candidate.description}")
         return _fail(run, "empty", "result_nonempty", "the query returned no answer")
     if kind == "ordered" and result.rows:
         run.measure = result.rows[0].get("measure")
@@ -141,9 +144,11 @@ def interpret(
         return run
     if not _check_type(run, expected, candidate.asked) or not _check_connected(run, graph, linked, connected, opts):
         return run
-    if not _check_tops(run, graph, candidate, opts):
+    if not _check_tops(run, graph, candidate, opts) or not _check_levels(run, graph, candidate, opts):
         return run
-    return _check_size(run, counting, opts)
+    if kind == "type":
+        run.answers.sort(key=lambda a: a.name.lower())
+    return _check_size(run, counting, opts, capped_list=kind == "type")
 
 
 def _check_tops(run: _Run, graph: Graph, candidate: CypherCandidate, opts: AskOptions) -> bool:
@@ -166,21 +171,42 @@ def _check_tops(run: _Run, graph: Graph, candidate: CypherCandidate, opts: AskOp
     row = rows[0]
     both = " and ".join(sorted(names.get(t, t) for t in row["tops"]))
     detail = f"the graph places {row['place']} in {both}, neither inside the other: it does not say which is the {noun}"
-    run.answers = [a for a in run.answers if a.id not in clashing]
+    return _drop_levels(run, clashing, detail)
+
+
+def _check_levels(run: _Run, graph: Graph, candidate: CypherCandidate, opts: AskOptions) -> bool:
+    """Answers whose own name or place in the chain contradicts the asked level ("the Ambrel Coast" as a country)
+    are dropped; False when none is left (the run then failed, saying why)."""
+    if candidate.level is None or not run.answers:
+        return True
+    wrong = check_names(run.answers, candidate.level, opts.ontology)
+    rest = [a for a in run.answers if a.id not in wrong]
+    wrong |= check_chain(graph, rest, candidate.level, opts.timeout)
+    if not wrong:
+        run.checks.append(Check(name="level", status="passed", detail=f"no answer contradicts “{candidate.level[2]}”"))
+        return True
+    return _drop_levels(run, set(wrong), "; ".join(dict.fromkeys(wrong.values())))
+
+
+def _drop_levels(run: _Run, ids: set[str], detail: str) -> bool:
+    """Drop the answers ``ids`` that are not of the asked level; False (the run failed, saying why) when none is left."""
+    run.answers = [a for a in run.answers if a.id not in ids]
     if not run.answers:
         _fail(run, "unknown", "level", detail)
         return False
-    run.checks.append(Check(name="level", status="fixed", detail=f"dropped {len(clashing)} answers: {detail}"))
+    run.checks.append(Check(name="level", status="fixed", detail=f"dropped {len(ids)} answers: {detail}"))
     return True
 
 
-def _check_size(run: _Run, counting: bool, opts: AskOptions) -> _Run:
-    """Too many rows fails a list (a narrower query may follow) and caps a count; then the cardinality."""
+def _check_size(run: _Run, counting: bool, opts: AskOptions, capped_list: bool = False) -> _Run:
+    """Too many rows fails a list (a narrower query may follow) and caps a count or a whole-graph list
+    (``capped_list``: nothing narrower can follow); then the cardinality."""
     if run.result.truncated or len(run.result.rows) >= opts.limit:
-        if not counting:
+        if not counting and not capped_list:
             return _fail(run, "too_many", "result_size", f"{len(run.result.rows)} rows or more (limit {opts.limit})")
         run.capped = True
-        run.checks.append(Check(name="result_size", status="fixed", detail=f"count capped at {len(run.answers)}"))
+        what = "count" if counting else "list"
+        run.checks.append(Check(name="result_size", status="fixed", detail=f"{what} capped at {len(run.answers)}"))
     if counting:
         run.count = run.count if run.count is not None and not run.answers else len(run.answers)
         run.value = run.count

@@ -19,7 +19,8 @@ from kgqa.qa.generate import CypherGenerator
 from kgqa.qa.model import AskResult, Check, LinkedEntity, TraceStep
 from kgqa.qa.parser import lexicon, words
 from kgqa.qa.parser.superlative import asks_superlative
-from kgqa.qa.question_types import _spans_for
+from kgqa.qa.parser.whole import asks_whole_type
+from kgqa.qa.question_types import _spans_for, unknown_words
 from kgqa.qa.resources import default_examples, graph_schema, invalidate_caches
 from kgqa.qa.runs import AskOptions, _ms
 from kgqa.qa.search import answer_once
@@ -76,17 +77,18 @@ def ask(
         spans, method = [(m.start, m.end) for m in mentions], "linked"
     res.linked_entities = list(linked)
     res.trace.append(TraceStep(stage="linking", ms=_ms(t0), detail=f"{len(linked)} entities ({method})"))
-    superlative = not linked and asks_superlative(words(q), lexicon(opts.ontology))
-    if superlative:  # "which university has the most graduates": over the whole graph, nothing to link
+    whole = "" if linked else _whole_graph(q, opts)
+    if whole:  # "which university has the most graduates", "how many people": over the whole graph, nothing to link
         spans = []
-        res.checks.append(Check(name="linking", status="skipped", detail="a superlative over the whole graph"))
+        res.checks.append(Check(name="linking", status="skipped", detail=f"{whole} over the whole graph"))
     elif not linked:
         res.checks.append(Check(name="linking", status="failed", detail="no graph entity is named in the question"))
-        res.answer = "The graph holds no answer: the question names nothing the graph knows about."
+        unknown = _unlinked_reason(q, opts)
+        res.answer = f"The graph holds no answer: the question names nothing the graph knows about{unknown}."
         res.status = "no_answer"
         return res
     ambiguous = [m for m in mentions if len(m.candidates) > 1]
-    if superlative:
+    if whole:
         pass
     elif ambiguous:
         detail = "; ".join(f"“{m.entity.mention}”: {len(m.candidates)} entities" for m in ambiguous)
@@ -109,6 +111,23 @@ def ask(
                     {"id": c.id, "name": c.name, "type": c.type} for c in m.candidates if c.id != ent.id
                 ]
     return final
+
+
+def _whole_graph(q: str, opts: AskOptions) -> str:
+    """What a question that names no entity asks of the whole graph: "a superlative", "a type question", or ""."""
+    toks, lex = words(q), lexicon(opts.ontology)
+    if asks_superlative(toks, lex):
+        return "a superlative"
+    return "a type question" if asks_whole_type(toks, lex) else ""
+
+
+def _unlinked_reason(q: str, opts: AskOptions) -> str:
+    """Why a question with no capitalised name in it could not be read ("how many things are in the graph":
+    no type "things"), as a clause to append; "" when it names something (a name the graph lacks says enough)."""
+    if any(w[:1].isupper() for w in q.split()[1:]):
+        return ""
+    unknown = unknown_words(q, [], opts.ontology)
+    return f", and {unknown}" if unknown else ""
 
 
 def _template_words_dropped(q: str, mentions: list[linking.Mention], bank: Any) -> list[linking.Mention]:

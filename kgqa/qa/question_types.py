@@ -10,6 +10,8 @@ from kgqa.qa.model import (
 )
 from kgqa.qa.parser import AUX, DET, FILLER, IMPERATIVE, PREPS, REL_WORDS, lexicon, placeholder_question, stem, words
 from kgqa.qa.parser.superlative import SUPERLATIVE_WORDS, superlative_refusal
+from kgqa.qa.parser.whole import GRAPH_WORDS, whole_refusal
+from kgqa.qa.parser.whole import OPENERS as WHOLE_OPENERS
 from kgqa.qa.runs import AskOptions
 
 TIME_TYPES = ("Date", "Time", "Year", "Event")
@@ -110,7 +112,7 @@ def absent_relations(
 GRAMMAR_WORDS = AUX | DET | FILLER | IMPERATIVE | PREPS | REL_WORDS
 GRAMMAR_WORDS |= {"what", "where", "when", "how", "many", "much", "whose", "not", "and", "but", "or", "same", "me"}
 GRAMMAR_WORDS |= {"about", "you", "know", "describe", "its", "his", "her", "their", "'s", "there", "any"}
-GRAMMAR_WORDS |= SUPERLATIVE_WORDS
+GRAMMAR_WORDS |= SUPERLATIVE_WORDS | GRAPH_WORDS | WHOLE_OPENERS
 
 
 def unknown_words(
@@ -124,6 +126,9 @@ def unknown_words(
         refused = superlative_refusal(words(placeholder_question(question, spans)), schema, lex)
         if refused:
             return refused
+    refused = whole_refusal(words(placeholder_question(question, spans)), lex, schema)  # "how many women"
+    if refused:
+        return refused
     known = {stem(w) for w in lex.reserved_words()} | {stem(w) for w in GRAMMAR_WORDS}
     toks = [w for w in words(placeholder_question(question, spans)) if not w.startswith("@e")]
     narrower = [(w, lex.narrower[(stem(w),)]) for w in toks if (stem(w),) in lex.narrower]

@@ -136,12 +136,12 @@ def _give_up(st: _Search, spans: list[tuple[int, int]] | None, synthesizer: Answ
         )
     if st.last is not None:  # the last query that ran: it is why the graph holds no answer
         res.cypher, res.params = st.last
-    if not st.linked:  # a superlative over the whole graph: no neighbourhood to show
+    reason = reason or (f" {st.why}" if st.why else "")
+    if not st.linked:  # a question over the whole graph: no neighbourhood to show
         res.status, res.answers = "no_answer", []
-        res.answer = f"The graph holds no answer:{reason or ' kgqa could not read this superlative'}."
+        res.answer = f"The graph holds no answer:{reason or ' kgqa could not read this question over the whole graph'}."
         return res
     out = _fallback(res, st.graph, st.linked, st.opts)
-    reason = reason or (f" {st.why}" if st.why else "")
     if reason:
         out.answer = out.answer.replace(" (entities found", f":{reason} (entities found", 1)
     return out

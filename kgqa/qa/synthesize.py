@@ -65,7 +65,7 @@ class TemplateSynthesizer:
     name = "template"
 
     def synthesize(self, data: SynthesisInput) -> Synthesis:
-        if data.kind in {"yes_no", "same", "summary", "superlative", "ordered"} or data.answer_type == "count":
+        if data.kind in {"yes_no", "same", "summary", "superlative", "ordered", "type"} or data.answer_type == "count":
             from kgqa.qa.answer_kinds import kind_text  # here: answer_kinds imports this module
 
             text, cited = kind_text(data)

@@ -101,6 +101,10 @@ def compile_parse(
             f"MATCH p = (answer:Entity {{id: $e{parse.answer.const}}})-[r]-(n:Entity)\n"
             f"RETURN answer, p AS path\nORDER BY type(r), n.name LIMIT {min(limit, SUMMARY_FACTS)}"
         )
+    if parse.kind == "type":
+        from kgqa.qa.parser.whole import compile_type  # it builds on this module
+
+        return compile_type(parse, lex, limit)
     if parse.kind in {"superlative", "ordered"}:
         from kgqa.qa.parser.superlative import compile_superlative  # it builds on this module
 

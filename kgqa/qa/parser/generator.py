@@ -16,6 +16,7 @@ from kgqa.qa.parser.rank import answer_types, misfit, score
 from kgqa.qa.parser.reading import claim, humanise
 from kgqa.qa.parser.superlative import has_property, measure, parse_relations, superlative_key, superlative_reading
 from kgqa.qa.parser.tree import Parse, Var, depth, fingerprint, has_bare_edge, size, uses_all
+from kgqa.qa.parser.whole import missing_in, type_measure, type_plural
 
 
 @dataclass
@@ -116,6 +117,8 @@ class ParserGenerator:
             complete = schema.types_complete or not schema.sampled
             if known and complete and not parse_relations(pq.parse) <= known:
                 continue  # the graph has no such relationship type: the query cannot answer
+            if pq.parse.kind == "type" and complete and missing_in(pq.parse, lexicon(self.ontology), schema):
+                continue  # no node of the type, or no chain for its level: refused with the reason (``whole_refusal``)
             if pq.parse.kind == "ordered" and not has_property(pq.parse, schema):
                 continue  # the graph has no such property: refused with the reason when nothing else reads it
             cand = self._candidate(pq, linked, params)
@@ -127,10 +130,12 @@ class ParserGenerator:
         """The candidate of one parse: its kind, the type and level it asks for, and its reading."""
         parse = pq.parse
         kind = "count" if parse.count else parse.kind
-        listed = {"list", "count", "same", "superlative", "ordered"}
+        listed = {"list", "count", "same", "superlative", "ordered", "type"}
         types = answer_types(parse, linked, self.ontology) if kind in listed else None
         hint = "count" if parse.count else (sorted(types)[0] if types and len(types) == 1 else None)
-        if kind in {"yes_no", "same"}:
+        if parse.kind == "type":  # "how many people are in the graph": the type asked for, and what it is
+            kind, description = "type", type_plural(parse.answer.noun)
+        elif kind in {"yes_no", "same"}:
             description = claim(parse, linked, self.ontology)
         elif kind in {"superlative", "ordered"}:
             description = superlative_reading(parse, linked)
@@ -151,7 +156,7 @@ class ParserGenerator:
             description_one=_one(humanise(parse, linked, self.ontology)) if kind == "count" else "",
             kind=kind,
             asked=asked,
-            measure=measure(parse),
+            measure=type_measure(parse, lex) if kind == "type" else measure(parse),
             level=level,
         )
 

@@ -13,6 +13,7 @@ from kgqa.qa.parser.grammar import Grammar
 from kgqa.qa.parser.lexicon import AUX, DET, IMPERATIVE, PREPS
 from kgqa.qa.parser.superlative import asks_superlative, superlatives
 from kgqa.qa.parser.tree import Edge, Parse, Var
+from kgqa.qa.parser.whole import type_questions
 
 Heads = list[tuple[Var, int, bool]]  # (head, index after it, relational: "how many employees does X have")
 # "who is X", "tell me about X", "what do you know about X": a summary of the entity's facts
@@ -69,6 +70,9 @@ class QuestionParser(Grammar):
             return summary
         if self.word(0) in AUX:
             return self._yes_no() + self._same()
+        whole = type_questions(self)  # "how many people are in the graph", "list all companies"
+        if whole:
+            return whole
         i = 0
         fronted = False
         w = self.word(0)
