@@ -92,9 +92,12 @@ def _finish(
 
 
 def _reading(run: _Run) -> str:
-    """The candidate's reading; a count of one in the singular ("1 book that ...", not "1 books that ...")."""
-    one = run.candidate.description_one
-    return one if one and run.count == 1 and not run.capped else run.candidate.description
+    """The candidate's reading in the number of its answers: "1 book that ..." (not "1 books that ..."), and a
+    list of several under a plural head ("The people that were born in X: A and B")."""
+    one, many = run.candidate.description_one, run.candidate.description_many
+    if one and run.count == 1 and not run.capped:
+        return one
+    return many if many and len(run.answers) > 1 else run.candidate.description
 
 
 def _describe_for(description: str, linked: list[LinkedEntity]) -> str:

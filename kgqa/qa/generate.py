@@ -64,6 +64,7 @@ class CypherCandidate:
     # "same X": (Cypher, what it finds) per side; a "no" needs each to find its X, else the graph cannot tell
     premises: list[tuple[str, str]] = field(default_factory=list)
     description_one: str = ""  # a count's reading for exactly one answer ("book that was published by X")
+    description_many: str = ""  # a list's reading for several answers ("the people that were born in X")
     # the asked level, its relation and its noun: ("top", "LOCATED_IN", "country")
     level: tuple[str, str, str] | None = None
 

@@ -207,3 +207,10 @@ def test_value_in_ask_json(world: Graph, graph_env: dict[str, str]) -> None:
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["value"] is True and out["status"] == "answered"
+
+
+def test_a_list_reads_in_the_number_of_its_answers(world: Graph) -> None:
+    several = ask("Who was born in Brask?", world)
+    assert several.answer.startswith("The people that were born in Brask: Ida Marr and Ola Venn."), several.answer
+    one = ask("Who was born in Fenn?", world)
+    assert one.answer.startswith("The person that was born in Fenn: Per Quist."), one.answer

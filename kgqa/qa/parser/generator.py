@@ -154,11 +154,19 @@ class ParserGenerator:
             answer_type_hint=hint,
             description=description,
             description_one=_one(humanise(parse, linked, self.ontology)) if kind == "count" else "",
+            description_many=_many(humanise(parse, linked, self.ontology, many=True)) if kind == "list" else "",
             kind=kind,
             asked=asked,
             measure=type_measure(parse, lex) if kind == "type" else measure(parse),
             level=level,
         )
+
+
+def _many(reading: str) -> str:
+    """ "People that were born in X" → "The people that were born in X", to head a list of several."""
+    if not reading or reading.lower().startswith("those"):
+        return reading
+    return f"The {reading[:1].lower()}{reading[1:]}"
 
 
 def _one(reading: str) -> str:
