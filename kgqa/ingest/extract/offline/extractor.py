@@ -6,6 +6,7 @@ from kgqa.ingest.extract.offline.engine import read_candidates
 from kgqa.ingest.extract.offline.entities import (
     build_entities,
     family_surnames,
+    join_earlier_short_names,
     join_later_full_names,
     parenthesised_abbreviations,
     retype_family_names,
@@ -67,6 +68,7 @@ class OfflineExtractor:
         build_entities(d, ontology)
         parenthesised_abbreviations(d)
         join_later_full_names(d)
+        join_earlier_short_names(d)
         shared_surnames(d)
         retype_family_names(d)
         resolve_references(d)

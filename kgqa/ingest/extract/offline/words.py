@@ -39,6 +39,8 @@ CALENDAR = {
 DEMONYM_RE = re.compile(r"(?:an|ans|ese|ish|i|is|ic|ch|sh|ss|ek|ai|ots?)$", re.IGNORECASE)
 QUOTE_RE = re.compile(r"[\"“]([A-Z][^\"”\n]{1,80}?)[\"”]")
 
+# prepositions after which a short name stands for a place ("based in X" beside "X Mills")
+PLACE_PREPOSITIONS = {"in", "near", "outside", "around"}
 # verbs whose object noun describes the subject: "holds a degree from", "has its head office in"
 HOLD_VERBS = {"have", "hold", "earn", "receive", "obtain", "get", "gain", "complete", "take"}
 PLACE_NOUNS = {"city", "town", "village", "hamlet", "port", "region", "district", "county", "province", "island",

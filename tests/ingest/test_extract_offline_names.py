@@ -1,0 +1,48 @@
+"""The offline extractor: a town and the company named after it stay two entities (own example sentences)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kgqa.ingest.extract.offline import OfflineExtractor
+from kgqa.ontology import load_ontology
+from tests.offline_support import facts_of
+
+
+@pytest.fixture(scope="module")
+def ontology():
+    return load_ontology()
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return OfflineExtractor()
+
+
+def test_town_after_based_in_is_not_the_company_named_after_it(extractor, ontology):
+    text = (
+        "Harlow Pottery has bought Dunmere Tiles, the tile maker based in Dunmere.\n"
+        "Its founder, Ada Quill, was born in Dunmere."
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Dunmere Tiles", "HEADQUARTERED_IN", "Dunmere") in facts
+    assert ("Ada Quill", "BORN_IN", "Dunmere") in facts
+    assert not any(o == "Dunmere Tiles" for _s, r, o in facts if r in {"BORN_IN", "HEADQUARTERED_IN"})
+
+
+def test_dateline_town_is_not_a_headline_company(extractor, ontology):
+    text = (
+        "Orlen Rope buys Tamsk Nets\n\n"
+        "ORLEN — Orlen Rope Company has acquired Tamsk Nets, its chief executive Pia Morrow said.\n"
+        "Orlen Rope Company is headquartered in Orlen."
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Orlen Rope Company", "HEADQUARTERED_IN", "Orlen") in facts
+    assert ("Orlen Rope Company", "ACQUIRED", "Tamsk Nets") in facts
+    assert not any("Orlen Rope" in (s, o) for s, _r, o in facts)
+
+
+def test_descriptor_noun_votes_for_organisation(extractor, ontology):
+    facts = facts_of(extractor, ontology, "In 2004 we bought Pelling Weavers, the weaving house based in Pelling.")
+    assert ("Pelling Weavers", "HEADQUARTERED_IN", "Pelling") in facts
+    assert not any(r == "LIVES_IN" for _s, r, _o in facts)
