@@ -45,6 +45,9 @@ PLACE_PREPOSITIONS = {"in", "near", "outside", "around"}
 HOLD_VERBS = {"have", "hold", "earn", "receive", "obtain", "get", "gain", "complete", "take"}
 PLACE_NOUNS = {"city", "town", "village", "hamlet", "port", "region", "district", "county", "province", "island",
                "municipality", "state", "country", "suburb", "borough", "parish"}  # fmt: skip
+# parts of a place: "in the south of Y", "on the northern coast of Y" are in Y
+AREA_NOUNS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "centre",
+              "center", "heart", "middle", "edge", "outskirts", "coast", "interior", "part", "corner"}  # fmt: skip
 # nouns standing for the body of an organisation: "sits on the council of X" is a seat in X
 GROUP_NOUNS = {"board", "council", "committee", "faculty", "staff", "team", "panel", "trustees", "ranks", "payroll"}
 

@@ -1,0 +1,49 @@
+"""The offline extractor on places within places (own example sentences)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kgqa.ingest.extract.offline import OfflineExtractor
+from kgqa.ontology import load_ontology
+from tests.offline_support import facts_of
+
+
+@pytest.fixture(scope="module")
+def ontology():
+    return load_ontology()
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return OfflineExtractor()
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("Dornvale is a province of Esterra.", ("Dornvale", "LOCATED_IN", "Esterra")),
+        ("The Corran Coast is a region of Esterra.", ("Corran Coast", "LOCATED_IN", "Esterra")),
+        ("Kelby is a fishing port on the Corran Coast.", ("Kelby", "LOCATED_IN", "Corran Coast")),
+        ("Hestmark is a province in the north of Esterra.", ("Hestmark", "LOCATED_IN", "Esterra")),
+        (
+            "Ulla Brenn was born in Tamsby, a port town on the western coast of Esterra.",
+            ("Tamsby", "LOCATED_IN", "Esterra"),
+        ),
+    ],
+)
+def test_copular_and_appositive_place_nouns(extractor, ontology, text, fact):
+    assert fact in facts_of(extractor, ontology, text)
+
+
+def test_named_region_of_a_country(extractor, ontology):
+    facts = facts_of(
+        extractor, ontology, "Ulla Brenn grew up in Orrin, a small town in the Vasker district of Esterra."
+    )
+    assert ("Orrin", "LOCATED_IN", "Vasker") in facts
+    assert ("Vasker", "LOCATED_IN", "Esterra") in facts
+
+
+def test_a_person_noun_of_a_place_is_not_a_location(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Ulla Brenn is a native of Esterra.")
+    assert not any(r == "LOCATED_IN" for _s, r, _o in facts)
