@@ -47,3 +47,23 @@ def test_named_region_of_a_country(extractor, ontology):
 def test_a_person_noun_of_a_place_is_not_a_location(extractor, ontology):
     facts = facts_of(extractor, ontology, "Ulla Brenn is a native of Esterra.")
     assert not any(r == "LOCATED_IN" for _s, r, _o in facts)
+
+
+def test_coordinated_verbs_after_a_place_keep_the_subject(extractor, ontology):
+    text = "Ulla Brenn was born in Tamsby, graduated from Tamsby Marine College and works for Kelby Ropes."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Ulla Brenn", "STUDIED_AT", "Tamsby Marine College") in facts
+    assert not any(s == "Tamsby" for s, _r, _o in facts)
+
+
+def test_the_couple_a_few_sentences_after_the_wedding(extractor, ontology):
+    text = (
+        "Ulla Brenn and Jonas Alsing were married on Sunday in Tamsby.\n"
+        "Ulla is the daughter of Greta Brenn.\n"
+        "She was born in Orrin and works at Kelby Ropes.\n"
+        "Jonas was born in Tamsby.\n"
+        "The couple live in Kelby."
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Ulla Brenn", "LIVES_IN", "Kelby") in facts
+    assert ("Jonas Alsing", "LIVES_IN", "Kelby") in facts

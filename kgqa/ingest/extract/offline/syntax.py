@@ -47,10 +47,24 @@ def subjects(tok, depth: int = 0) -> list:
     if depth > 4 or tok.head is tok:
         return []
     if tok.dep_ in {"relcl", "acl"}:
-        return [tok.head]
+        governing = _listed_verb_governor(tok)
+        return subjects(governing, depth + 1) if governing is not None else [tok.head]
     if tok.dep_ in {"conj", "xcomp", "advcl", "pcomp", "prep", "ccomp", "dep", "acomp"}:
         return subjects(tok.head, depth + 1)
     return []
+
+
+def _listed_verb_governor(tok):
+    """ "A was born in X, graduated from Y and works for Z": a participle after a comma that is coordinated with a
+    finite verb is a verb of the sentence's list, not a modifier of X; the verb governing X, else None."""
+    if tok.tag_ != "VBN" or tok.i == 0 or tok.doc[tok.i - 1].text != ",":
+        return None
+    if not any(c.dep_ == "conj" and c.tag_ in {"VBZ", "VBD", "VBP"} for c in tok.children):
+        return None
+    gov = tok.head
+    while gov.pos_ not in {"VERB", "AUX"} and gov.head is not gov:
+        gov = gov.head
+    return gov if gov.pos_ in {"VERB", "AUX"} else None
 
 
 def is_passive(tok) -> bool:

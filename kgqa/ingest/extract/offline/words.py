@@ -41,6 +41,8 @@ QUOTE_RE = re.compile(r"[\"“]([A-Z][^\"”\n]{1,80}?)[\"”]")
 
 # prepositions after which a short name stands for a place ("based in X" beside "X Mills")
 PLACE_PREPOSITIONS = {"in", "near", "outside", "around"}
+# participles that describe the noun before them: "X, based in Y" (a participle with a by-agent does too)
+STATIVE_PARTICIPLES = {"base", "locate", "situate", "headquarter"}
 # verbs whose object noun describes the subject: "holds a degree from", "has its head office in"
 HOLD_VERBS = {"have", "hold", "earn", "receive", "obtain", "get", "gain", "complete", "take"}
 PLACE_NOUNS = {"city", "town", "village", "hamlet", "port", "region", "district", "county", "province", "island",
