@@ -46,3 +46,21 @@ def test_descriptor_noun_votes_for_organisation(extractor, ontology):
     facts = facts_of(extractor, ontology, "In 2004 we bought Pelling Weavers, the weaving house based in Pelling.")
     assert ("Pelling Weavers", "HEADQUARTERED_IN", "Pelling") in facts
     assert not any(r == "LIVES_IN" for _s, r, _o in facts)
+
+
+def test_who_after_an_employer_refers_to_the_person(extractor, ontology):
+    text = "The plan was drawn up by Ines Mard, a chemist at Harlow Pottery Company who lives in Dunmere."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Ines Mard", "LIVES_IN", "Dunmere") in facts
+    assert not any(s == "Harlow Pottery Company" and r == "LIVES_IN" for s, r, _o in facts)
+
+
+def test_we_on_a_company_page_is_the_company(extractor, ontology):
+    text = (
+        "# About Harlow Pottery\n\n"
+        "Harlow Pottery was founded in 1961 by Ada Quill.\n"
+        "We are based in Harlow, and in 2010 we bought Dunmere Tiles."
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Harlow Pottery", "HEADQUARTERED_IN", "Harlow") in facts
+    assert ("Harlow Pottery", "ACQUIRED", "Dunmere Tiles") in facts

@@ -14,11 +14,22 @@ def _relative_head(tok) -> list:
         if up.dep_ in {"relcl", "acl"}:
             if up.head.dep_ == "conj" and any(c.lower_ in {"both", "all"} for c in up.subtree):
                 return [up.head.head, up.head]  # "A and B, who both studied at ..."
-            return [up.head]
+            return [_person_for_who(tok, up.head)]
         if up.head is up:
             break
         up = up.head
     return []
+
+
+def _person_for_who(tok, head):
+    """ "A, an engineer at X Company who lives in Y": "who" on a named organisation or place refers to the
+    person noun whose prepositional phrase holds the name."""
+    if tok.lower_ not in {"who", "whom"} or head.ent_type_ not in {"ORG", "GPE", "LOC", "FAC"}:
+        return head
+    up = head
+    while up.dep_ in {"pobj", "prep", "compound", "conj"} and up.head is not up:
+        up = up.head
+    return up if up is not head and up.pos_ in {"NOUN", "PROPN"} else head
 
 
 def _named_by(d: Analysis, tok) -> list:

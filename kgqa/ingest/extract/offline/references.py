@@ -165,6 +165,8 @@ def _resolve_token(d: Analysis, ctx: _Context, tok, sent) -> None:
         d.refs[tok.i] = [ctx.speaker]  # "our son A" in B's interview (but "our company" is not B)
     elif low == "our" and head_lemma in d.trig.role_words and head_lemma not in KIN_NOUNS:
         _our_organisation(d, ctx, tok)
+    elif low in {"we", "us"} and tok.pos_ == "PRON" and ctx.speaker is None:
+        _our_organisation(d, ctx, tok)  # "we bought X" on a company's own page
     elif low in GROUP_PRONOUNS and tok.pos_ == "PRON":
         _group_pronoun(d, ctx, tok, sent)
     elif _is_definite_noun(d, tok):
