@@ -64,3 +64,14 @@ def test_we_on_a_company_page_is_the_company(extractor, ontology):
     facts = facts_of(extractor, ontology, text)
     assert ("Harlow Pottery", "HEADQUARTERED_IN", "Harlow") in facts
     assert ("Harlow Pottery", "ACQUIRED", "Dunmere Tiles") in facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Ada Quill wrote "Clay Roads", a history of the valley, which was published by Fenn Books.',
+        'Ada Quill is the author of "Clay Roads", a short history of the valley published by Fenn Books.',
+    ],
+)
+def test_clause_on_the_of_object_of_an_apposition(extractor, ontology, text):
+    assert ("Clay Roads", "PUBLISHED_BY", "Fenn Books") in facts_of(extractor, ontology, text)

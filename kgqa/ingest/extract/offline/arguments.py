@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kgqa.ingest.extract.offline.state import Analysis, entities_of_token
-from kgqa.ingest.extract.offline.syntax import pobjs
+from kgqa.ingest.extract.offline.syntax import of_governor, pobjs
 from kgqa.ingest.extract.offline.words import GROUP_NOUNS, PLACE_NOUNS, REL_PRONOUNS
 
 
@@ -14,7 +14,8 @@ def _relative_head(tok) -> list:
         if up.dep_ in {"relcl", "acl"}:
             if up.head.dep_ == "conj" and any(c.lower_ in {"both", "all"} for c in up.subtree):
                 return [up.head.head, up.head]  # "A and B, who both studied at ..."
-            return [_person_for_who(tok, up.head)]
+            head = _person_for_who(tok, up.head)
+            return [head, *of_governor(head)]  # 'X, a history of the coast, which was published by Y': X too
         if up.head is up:
             break
         up = up.head

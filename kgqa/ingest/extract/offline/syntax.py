@@ -48,9 +48,19 @@ def subjects(tok, depth: int = 0) -> list:
         return []
     if tok.dep_ in {"relcl", "acl"}:
         governing = _listed_verb_governor(tok)
-        return subjects(governing, depth + 1) if governing is not None else [tok.head]
+        if governing is not None:
+            return subjects(governing, depth + 1)
+        return [tok.head, *of_governor(tok.head)]
     if tok.dep_ in {"conj", "xcomp", "advcl", "pcomp", "prep", "ccomp", "dep", "acomp"}:
         return subjects(tok.head, depth + 1)
+    return []
+
+
+def of_governor(noun) -> list:
+    """ "a history of the coast, published by Y": a clause on the object of an of-phrase may be about the noun
+    that governs it (the argument's types decide)."""
+    if noun.pos_ == "NOUN" and noun.dep_ == "pobj" and noun.head.lower_ == "of" and noun.head.head.pos_ == "NOUN":
+        return [noun.head.head]
     return []
 
 
