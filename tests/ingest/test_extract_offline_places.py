@@ -67,3 +67,15 @@ def test_the_couple_a_few_sentences_after_the_wedding(extractor, ontology):
     facts = facts_of(extractor, ontology, text)
     assert ("Ulla Brenn", "LIVES_IN", "Kelby") in facts
     assert ("Jonas Alsing", "LIVES_IN", "Kelby") in facts
+
+
+def test_infobox_cell_with_a_place_and_its_country(extractor, ontology):
+    text = "| Kelby Ropes | |\n|---|---|\n| Headquarters | Tamsby, Esterra |\n| Founded | 1911 |\n"
+    assert ("Tamsby", "LOCATED_IN", "Esterra") in facts_of(extractor, ontology, text)
+
+
+def test_names_after_a_plural_noun_and_a_comma(extractor, ontology):
+    text = "Kelby Ropes was set up in 2001 by two sailors, Ulla Brenn and Jonas Alsing, in a shed in Tamsby."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Ulla Brenn", "FOUNDED", "Kelby Ropes") in facts
+    assert ("Jonas Alsing", "FOUNDED", "Kelby Ropes") in facts

@@ -39,7 +39,21 @@ def _named_by(d: Analysis, tok) -> list:
     named = [c for c in tok.children if c.dep_ in {"appos", "compound", "nmod"}]
     named = [c for c in named if c.i in d.tok2mention or c.i in d.refs]
     before_ok = {d.roles.organization, d.roles.work} - {""}
-    return [c for c in named if c.i > tok.i or any(d.entities[e].type in before_ok for e in entities_of_token(d, c))]
+    named = [c for c in named if c.i > tok.i or any(d.entities[e].type in before_ok for e in entities_of_token(d, c))]
+    return named or _listed_after_comma(d, tok)
+
+
+def _listed_after_comma(d: Analysis, tok) -> list:
+    """ "by two engineers, A and B": names right after a plural noun and a comma, read from the token order when
+    the parser has not hung them on the noun (their conjuncts follow in ``expand``)."""
+    doc = d.spacy_doc
+    if tok.tag_ != "NNS" or tok.i + 2 >= len(doc) or doc[tok.i + 1].text != ",":
+        return []
+    mi = d.tok2mention.get(tok.i + 2)
+    if mi is None:
+        return []
+    m = d.mentions[mi]
+    return [doc[m.start : m.end].root]
 
 
 def _listed(tok) -> list:
