@@ -75,3 +75,26 @@ def test_we_on_a_company_page_is_the_company(extractor, ontology):
 )
 def test_clause_on_the_of_object_of_an_apposition(extractor, ontology, text):
     assert ("Clay Roads", "PUBLISHED_BY", "Fenn Books") in facts_of(extractor, ontology, text)
+
+
+def test_references_are_resolved_again_while_type_corrections_go_on(extractor, ontology, monkeypatch):
+    """A name corrected only in the second type check (a person first read as a company) gets its pronouns."""
+    import kgqa.ingest.extract.offline.extractor as module
+
+    real_check, real_resolve = module.check_types, module.resolve_references
+    calls = {"check": 0, "resolve": 0}
+
+    def check(d, cands, onto, doc_id):
+        calls["check"] += 1
+        if calls["check"] <= 2:  # a correction in each of the first two checks
+            d.corrections.append(f"correction {calls['check']}")
+        return real_check(d, cands, onto, doc_id)
+
+    def resolve(d):
+        calls["resolve"] += 1
+        return real_resolve(d)
+
+    monkeypatch.setattr(module, "check_types", check)
+    monkeypatch.setattr(module, "resolve_references", resolve)
+    facts_of(extractor, ontology, "Ada Quill was born in Dunmere.")
+    assert calls == {"check": 3, "resolve": 3}

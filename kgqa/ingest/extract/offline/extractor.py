@@ -23,6 +23,8 @@ from kgqa.ingest.extract.offline.typecheck import check_types
 from kgqa.ingest.model import Chunk, Document, Extraction
 from kgqa.ontology import Ontology
 
+MAX_RETYPE_PASSES = 3  # resolve and read again while type corrections go on (a corrected person's pronouns)
+
 
 class OfflineExtractor:
     """spaCy + ontology-derived rules. Deterministic; no network, no GPU."""
@@ -74,8 +76,12 @@ class OfflineExtractor:
         resolve_references(d)
         cands = read_candidates(d)
         facts = check_types(d, cands, ontology, doc_id)
-        if d.corrections:
+        done = 0
+        for _ in range(MAX_RETYPE_PASSES):
+            if len(d.corrections) == done:
+                break
             # types changed: pronouns and "the company" may now point elsewhere; resolve and extract again
+            done = len(d.corrections)
             d.refs.clear()
             for ent in d.entities:
                 ent.gender = ent.noun_gender
