@@ -98,3 +98,13 @@ def test_references_are_resolved_again_while_type_corrections_go_on(extractor, o
     monkeypatch.setattr(module, "resolve_references", resolve)
     facts_of(extractor, ontology, "Ada Quill was born in Dunmere.")
     assert calls == {"check": 3, "resolve": 3}
+
+
+def test_a_possessed_part_stands_for_its_owner(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Dunmere Tiles Ltd is now part of Harlow Pottery's tile division.")
+    assert ("Dunmere Tiles Ltd", "SUBSIDIARY_OF", "Harlow Pottery") in facts
+
+
+def test_a_bought_part_is_not_its_owner(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Harlow Pottery later purchased Dunmere Tiles' glazing business.")
+    assert ("Harlow Pottery", "ACQUIRED", "Dunmere Tiles") not in facts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kgqa.ingest.extract.offline.state import Analysis, entities_of_token
 from kgqa.ingest.extract.offline.syntax import of_governor, pobjs
-from kgqa.ingest.extract.offline.words import GROUP_NOUNS, PLACE_NOUNS, REL_PRONOUNS
+from kgqa.ingest.extract.offline.words import GROUP_NOUNS, PART_NOUNS, PLACE_NOUNS, REL_PRONOUNS
 
 
 def _relative_head(tok) -> list:
@@ -74,13 +74,16 @@ def _listed(tok) -> list:
 
 def _inner(tok) -> list:
     """ "born in the fishing village of X": the place the noun names; "sits on the advisory council of X",
-    "joined the staff at X": the organisation behind the body."""
+    "joined the staff at X", "part of Y's division": the organisation behind the body."""
     lemma = tok.lemma_.lower()
     inner = []
     if lemma in PLACE_NOUNS:
         inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in pobjs(c)]
     if not inner and lemma in GROUP_NOUNS:
         inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ in {"of", "at"} for p in pobjs(c)]
+    if not inner and (lemma in GROUP_NOUNS or lemma in PART_NOUNS) and tok.dep_ != "dobj":
+        # "now part of Y's division", "Y's research unit employs A": the possessor ("bought Y's unit" is not Y)
+        inner = [c for c in tok.children if c.dep_ == "poss"]
     return inner
 
 

@@ -47,6 +47,9 @@ STATIVE_PARTICIPLES = {"base", "locate", "situate", "headquarter"}
 HOLD_VERBS = {"have", "hold", "earn", "receive", "obtain", "get", "gain", "complete", "take"}
 PLACE_NOUNS = {"city", "town", "village", "hamlet", "port", "region", "district", "county", "province", "island",
                "municipality", "state", "country", "suburb", "borough", "parish"}  # fmt: skip
+# parts of an organisation that stand for it when possessed: "part of Y's radio division" is part of Y
+PART_NOUNS = {"division", "unit", "arm", "subsidiary", "imprint", "branch", "portfolio", "stable", "family",
+              "group", "network", "operation", "business"}  # fmt: skip
 # parts of a place: "in the south of Y", "on the northern coast of Y" are in Y
 AREA_NOUNS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "centre",
               "center", "heart", "middle", "edge", "outskirts", "coast", "interior", "part", "corner"}  # fmt: skip
