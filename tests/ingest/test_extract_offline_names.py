@@ -108,3 +108,14 @@ def test_a_possessed_part_stands_for_its_owner(extractor, ontology):
 def test_a_bought_part_is_not_its_owner(extractor, ontology):
     facts = facts_of(extractor, ontology, "Harlow Pottery later purchased Dunmere Tiles' glazing business.")
     assert ("Harlow Pottery", "ACQUIRED", "Dunmere Tiles") not in facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Our list\n\n- "Clay Roads" (Fenn Books, 2009) by Ada Quill, a memoir of the valley.',
+        'Mud, kilns and long winters: "Clay Roads" by Ada Quill\n\nThe book is set in Dunmere.',
+    ],
+)
+def test_quoted_title_by_an_author_in_token_order(extractor, ontology, text):
+    assert ("Ada Quill", "AUTHOR_OF", "Clay Roads") in facts_of(extractor, ontology, text)

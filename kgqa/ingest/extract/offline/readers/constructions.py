@@ -25,8 +25,39 @@ def _may_be(d: Analysis, e: int, types) -> bool:
     return d.entities[e].type in types or not d.entities[e].strong
 
 
+def _quoted_work_before(d: Analysis, i: int, sent) -> int | None:
+    """The quoted title ending right before token ``i`` (past a closing quote and a parenthesis), else None."""
+    doc = d.spacy_doc
+    k = i - 1
+    if k > sent.start and doc[k].text == ")":
+        while k > sent.start and doc[k].text != "(" and i - k < 16:
+            k -= 1
+        if doc[k].text != "(":
+            return None
+        k -= 1
+    if _is_closing_quote(k, d):
+        k -= 1
+    mi = d.tok2mention.get(k)
+    return mi if mi is not None and d.mentions[mi].quoted else None
+
+
+def _quoted_work_by(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading]:
+    """'"X" by A', '"X" (Y, 2011) by A': read from the token order, since the parser often mangles a quoted
+    title in a heading or a list."""
+    if tok.lower_ != "by" or tok.i + 1 >= sent.end:
+        return []
+    work, author = _quoted_work_before(d, tok.i, sent), d.tok2mention.get(tok.i + 1)
+    if work is None or author is None or d.entities[d.mentions[work].entity].type not in use.range:
+        return []
+    doc = d.spacy_doc
+    w, a = d.mentions[work], d.mentions[author]
+    return [Reading(use.trigger, [doc[a.start : a.end].root], [doc[w.start : w.end].root], tok.i)]
+
+
 def _work_by(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading]:
     """ "the novel 'X' by Y", "'X' by Y": a by-phrase on a noun (not the agent of a passive verb)."""
+    if tok.lower_ == "by" and _quoted_work_before(d, tok.i, sent) is not None:
+        return _quoted_work_by(d, tok, sent, use)
     if tok.lower_ != "by" or tok.dep_ != "prep":
         return []
     head = tok.head
