@@ -119,3 +119,10 @@ def test_a_bought_part_is_not_its_owner(extractor, ontology):
 )
 def test_quoted_title_by_an_author_in_token_order(extractor, ontology, text):
     assert ("Ada Quill", "AUTHOR_OF", "Clay Roads") in facts_of(extractor, ontology, text)
+
+
+def test_both_after_a_list_of_works(extractor, ontology):
+    text = 'Ada Quill wrote two novels, "Clay Roads" and "Kiln Weather", both published by Fenn Books.'
+    facts = facts_of(extractor, ontology, text)
+    assert ("Clay Roads", "PUBLISHED_BY", "Fenn Books") in facts
+    assert ("Kiln Weather", "PUBLISHED_BY", "Fenn Books") in facts

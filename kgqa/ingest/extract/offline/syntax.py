@@ -50,6 +50,10 @@ def subjects(tok, depth: int = 0) -> list:
         governing = _listed_verb_governor(tok)
         if governing is not None:
             return subjects(governing, depth + 1)
+        if any(c.lower_ in {"both", "all"} for c in tok.children):
+            return [tok.head, *tok.head.conjuncts]  # "X and Y, both published by Z"
+        if tok.head.lower_ in {"both", "all"} and tok.head.dep_ == "appos":
+            return [tok.head.head, *tok.head.head.conjuncts]  # the same, with "both" parsed as an apposition
         return [tok.head, *of_governor(tok.head)]
     if tok.dep_ in {"conj", "xcomp", "advcl", "pcomp", "prep", "ccomp", "dep", "acomp"}:
         return subjects(tok.head, depth + 1)
