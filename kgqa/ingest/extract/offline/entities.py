@@ -77,8 +77,9 @@ def _abbreviated(d: Analysis, m: Mention, words: list[str], seen: _Seen) -> int:
         last = seen.last_seen[cand_ei]
         surname = pwords[-len(words) :] == words
         if personish(ent, pwords, person) and (surname or pwords[: len(words)] == words):
-            # "based in X" beside a weakly typed "X Glassworks" names the town, not a first name
-            if not surname and as_place:
+            # "based in X" beside a weakly typed "X Glassworks" names the town, not a first name (NER's place tag
+            # alone does not: it often takes a foreign first name for a town)
+            if not surname and _place_context(doc, m, ner=False):
                 continue
             cands.append((1 if surname else 0, seen.last_subject.get(cand_ei, -1), last, cand_ei))
         elif (
