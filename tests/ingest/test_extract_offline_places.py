@@ -79,3 +79,13 @@ def test_names_after_a_plural_noun_and_a_comma(extractor, ontology):
     facts = facts_of(extractor, ontology, text)
     assert ("Ulla Brenn", "FOUNDED", "Kelby Ropes") in facts
     assert ("Jonas Alsing", "FOUNDED", "Kelby Ropes") in facts
+
+
+def test_a_couple_of_a_place_in_an_announcement(extractor, ontology):
+    text = (
+        "BIRTHS\n\nUlla Brenn and her husband, Jonas Alsing, announce the arrival of their son, Tomas Alsing.\n"
+        "Proud grandparents are Osvald and Mette Brenn, of Tamsby."
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Osvald Brenn", "LIVES_IN", "Tamsby") in facts
+    assert ("Mette Brenn", "LIVES_IN", "Tamsby") in facts

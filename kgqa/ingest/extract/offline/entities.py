@@ -218,7 +218,7 @@ def shared_surnames(d: Analysis) -> None:
         if m.end + 1 >= len(doc) or doc[m.end].lower_ not in {"and", "&"}:
             continue
         nxt = by_start.get(m.end + 1)
-        if nxt is None or nxt.end - nxt.start != 2 or d.entities[nxt.entity].type != person:
+        if nxt is None or nxt.end - nxt.start != 2 or d.entities[nxt.entity].type not in {person, None}:
             continue
         surname = doc[nxt.end - 1].text
         if not any(e.name.split()[0] == ent.name and len(e.name.split()) >= 2 for e in d.entities):

@@ -196,7 +196,9 @@ def _person_of_place(d: Analysis, tok, sent, use: ConstructionUse) -> list[Readi
     """ "A of Y", "A, of Y": a person's home in announcements."""
     doc = d.spacy_doc
     mi = d.tok2mention.get(tok.i)
-    if mi is None or d.entities[d.mentions[mi].entity].type not in use.domain or tok.i != d.mentions[mi].end - 1:
+    if mi is None or tok.i != d.mentions[mi].end - 1:
+        return []
+    if d.entities[d.mentions[mi].entity].type not in {*use.domain, None}:
         return []
     k = tok.i + 1
     if k < sent.end and doc[k].text == ",":
@@ -204,7 +206,10 @@ def _person_of_place(d: Analysis, tok, sent, use: ConstructionUse) -> list[Readi
     if k + 1 < sent.end and doc[k].lower_ == "of":
         home = d.tok2mention.get(k + 1)
         if home is not None and d.entities[d.mentions[home].entity].type in use.range:
-            return [Reading(use.trigger, [tok], [doc[d.mentions[home].start]], k)]
+            first = tok
+            while first.dep_ == "conj" and first.head.i in d.tok2mention:
+                first = first.head  # "A and B C, of Y": the whole coordination
+            return [Reading(use.trigger, [first], [doc[d.mentions[home].start]], k)]
     return []
 
 
