@@ -89,3 +89,21 @@ def test_a_couple_of_a_place_in_an_announcement(extractor, ontology):
     facts = facts_of(extractor, ontology, text)
     assert ("Osvald Brenn", "LIVES_IN", "Tamsby") in facts
     assert ("Mette Brenn", "LIVES_IN", "Tamsby") in facts
+
+
+def test_a_named_district_of_a_country_after_the_copula(extractor, ontology):
+    text = "Orrin is a market town of some 9,000 people on the river Oss, in the Vasker district of Esterra."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Orrin", "LOCATED_IN", "Vasker") in facts
+    assert ("Orrin", "LOCATED_IN", "Esterra") not in facts
+
+
+def test_a_village_named_after_its_county_is_not_the_county(extractor, ontology):
+    text = "Ulla Brenn died at her home in Orrin, the Vaskershire village where she lived for forty years."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Ulla Brenn", "LIVES_IN", "Vaskershire") not in facts
+
+
+def test_remains_based_in(extractor, ontology):
+    text = "In 2015 Ada Quill sold Fenn Books to Harlow Media; Fenn Books remains based in Tamsby."
+    assert ("Fenn Books", "HEADQUARTERED_IN", "Tamsby") in facts_of(extractor, ontology, text)

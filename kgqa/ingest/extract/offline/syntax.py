@@ -42,6 +42,10 @@ def anchor_of(doc, idxs: list[int]) -> object:
 def subjects(tok, depth: int = 0) -> list:
     """Subject tokens of a verb (following conj/xcomp/advcl up to the governing verb; relcl/acl → head)."""
     subs = [c for c in tok.children if c.dep_ in {"nsubj", "nsubjpass", "csubj"}]
+    # "X remains based in Y" parsed with "remains" as an auxiliary holding the subject
+    subs = subs or [
+        c for a in tok.children if a.dep_ in {"aux", "auxpass"} for c in a.children if c.dep_ in {"nsubj", "nsubjpass"}
+    ]
     if subs:
         return subs
     if depth > 4 or tok.head is tok:

@@ -50,6 +50,8 @@ PLACE_NOUNS = {"city", "town", "village", "hamlet", "port", "region", "district"
 # parts of an organisation that stand for it when possessed: "part of Y's radio division" is part of Y
 PART_NOUNS = {"division", "unit", "arm", "subsidiary", "imprint", "branch", "portfolio", "stable", "family",
               "group", "network", "operation", "business"}  # fmt: skip
+# place nouns a name before them names ("the X district"), unlike "the X village" (a village in X)
+REGION_NOUNS = {"region", "district", "county", "province", "state", "municipality", "parish", "borough"}
 # parts of a place: "in the south of Y", "on the northern coast of Y" are in Y
 AREA_NOUNS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "centre",
               "center", "heart", "middle", "edge", "outskirts", "coast", "interior", "part", "corner"}  # fmt: skip
