@@ -126,3 +126,9 @@ def test_both_after_a_list_of_works(extractor, ontology):
     facts = facts_of(extractor, ontology, text)
     assert ("Clay Roads", "PUBLISHED_BY", "Fenn Books") in facts
     assert ("Kiln Weather", "PUBLISHED_BY", "Fenn Books") in facts
+
+
+def test_of_after_a_comma_is_not_the_role_nouns_complement(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Ivo's mother, Hanneke van Dorp, of Kelderwijk, has knitted two hats.")
+    assert ("Ivo Dorp", "CHILD_OF", "Hanneke van Dorp") in facts
+    assert not any(r == "CHILD_OF" and s.startswith("Kelderwijk") for s, r, _o in facts)

@@ -126,7 +126,8 @@ def holders(noun, depth: int = 0) -> list:
 def noun_objects(noun, preps: set[str], depth: int = 0) -> list:
     out = []
     for c in noun.children:
-        if c.dep_ == "prep" and c.lower_ in preps:
+        # "her mother, A, of X": an of-phrase after a comma says where someone is from, not whose mother
+        if c.dep_ == "prep" and c.lower_ in preps and not (c.lower_ == "of" and c.doc[c.i - 1].text == ","):
             out += pobjs(c)
         elif c.dep_ == "poss" or (c.dep_ in {"compound", "nmod"} and c.pos_ == "PROPN"):
             out.append(c)
