@@ -107,3 +107,10 @@ def test_a_village_named_after_its_county_is_not_the_county(extractor, ontology)
 def test_remains_based_in(extractor, ontology):
     text = "In 2015 Ada Quill sold Fenn Books to Harlow Media; Fenn Books remains based in Tamsby."
     assert ("Fenn Books", "HEADQUARTERED_IN", "Tamsby") in facts_of(extractor, ontology, text)
+
+
+def test_head_office_in_a_town_and_its_country(extractor, ontology):
+    text = "Kelby Yarns, our sales arm, is a subsidiary of Kelby Mills with its head office in Tamsby, Esterra."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Kelby Yarns", "HEADQUARTERED_IN", "Tamsby") in facts
+    assert ("Kelby Yarns", "HEADQUARTERED_IN", "Esterra") not in facts
