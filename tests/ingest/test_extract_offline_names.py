@@ -132,3 +132,21 @@ def test_of_after_a_comma_is_not_the_role_nouns_complement(extractor, ontology):
     facts = facts_of(extractor, ontology, "Ivo's mother, Hanneke van Dorp, of Kelderwijk, has knitted two hats.")
     assert ("Ivo Dorp", "CHILD_OF", "Hanneke van Dorp") in facts
     assert not any(r == "CHILD_OF" and s.startswith("Kelderwijk") for s, r, _o in facts)
+
+
+def test_possessive_on_the_name_of_a_compound_role_noun():
+    """'... and his sister Elise' parsed with "sister" as a compound of the name: the possessive is the other end."""
+    from spacy.tokens import Doc
+
+    from kgqa.ingest.extract.offline.readers.dependency import _noun_roles
+    from kgqa.ingest.extract.offline.triggers import Trigger
+    from kgqa.nlp import spacy_model
+
+    words = ["founded", "by", "Jonas", "Alsing", "and", "his", "sister", "Elise"]
+    heads = [0, 0, 3, 1, 3, 7, 7, 3]
+    deps = ["ROOT", "agent", "compound", "pobj", "cc", "poss", "compound", "conj"]
+    pos = ["VERB", "ADP", "PROPN", "PROPN", "CCONJ", "PRON", "NOUN", "PROPN"]
+    doc = Doc(spacy_model().vocab, words=words, heads=heads, deps=deps, pos=pos)
+    sister = Trigger("SIBLING_OF", ("sister",), ("sister",), False, True, "noun", "sister")
+    holders, objs, _anchor = _noun_roles(sister, [6], doc[6], doc[6])
+    assert [t.text for t in holders] == ["Elise"] and [t.text for t in objs] == ["his"]

@@ -28,6 +28,9 @@ def _noun_roles(t: Trigger, idxs: list[int], anchor, last):
         objs = pobjs(last)
     else:
         objs = noun_objects(anchor, {"of", "at", "for", "with"} if t.noun else {"of"})
+    if not objs and anchor.dep_ == "compound":
+        # "his sister A": the possessive hangs on the name the role noun is a compound of
+        objs = [c for c in anchor.head.children if c.dep_ == "poss"]
     objs = [o for o in objs if o.i not in idxs]
     return (role_holders, objs, anchor) if role_holders and objs else None
 
