@@ -150,3 +150,12 @@ def test_possessive_on_the_name_of_a_compound_role_noun():
     sister = Trigger("SIBLING_OF", ("sister",), ("sister",), False, True, "noun", "sister")
     holders, objs, _anchor = _noun_roles(sister, [6], doc[6], doc[6])
     assert [t.text for t in holders] == ["Elise"] and [t.text for t in objs] == ["his"]
+
+
+def test_the_capitalised_head_word_of_an_organisation(extractor, ontology):
+    text = (
+        "The Tamsby Rowing Club was founded in 1950 by Ada Quill.\n"
+        "The Club is a member of the Esterra Federation of Rowing Clubs and meets every Friday."
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Tamsby Rowing Club", "MEMBER_OF", "Esterra Federation of Rowing Clubs") in facts

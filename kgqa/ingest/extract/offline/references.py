@@ -144,8 +144,10 @@ def _group_pronoun(d: Analysis, ctx: _Context, tok, sent) -> None:
 
 
 def _is_definite_noun(d: Analysis, tok) -> bool:
+    # "the Society" (tagged a proper noun, not read as a name): the head word of an organisation's name
+    org_word = tok.pos_ == "PROPN" and (tok.lower_ in d.trig.name_words or tok.lower_ in d.trig.type_nouns)
     return (
-        tok.pos_ == "NOUN"
+        (tok.pos_ == "NOUN" or org_word)
         and any(c.lower_ in {"the", "this"} for c in tok.children)
         # "the hydrodynamics lab", "the research unit": a named part, not the organisation itself
         and not any(c.dep_ == "compound" and c.pos_ == "NOUN" and c.i not in d.tok2mention for c in tok.children)
