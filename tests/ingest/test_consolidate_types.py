@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from kgqa.ingest.consolidate import decide_type
-from kgqa.ontology import load_ontology
-
-
-@pytest.fixture(scope="module")
-def ontology():
-    return load_ontology()
 
 
 def _node(type_: str, name: str = "Dorrin") -> dict:

@@ -12,16 +12,6 @@ from kgqa.ontology import load_ontology
 from tests.offline_support import facts_of
 
 
-@pytest.fixture(scope="module")
-def ontology():
-    return load_ontology()
-
-
-@pytest.fixture(scope="module")
-def extractor():
-    return OfflineExtractor()
-
-
 def test_get_extractor_offline_and_unknown():
     assert get_extractor("offline").name == "offline"
     with pytest.raises(ConfigError):

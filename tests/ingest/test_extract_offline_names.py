@@ -1,22 +1,11 @@
-"""The offline extractor: a town and the company named after it stay two entities (own example sentences)."""
+"""The offline extractor on names, references and arguments: a town and the company named after it stay two
+entities, "who"/"we"/"the Club" refer rightly, clauses reach the noun they are about (own example sentences)."""
 
 from __future__ import annotations
 
 import pytest
 
-from kgqa.ingest.extract.offline import OfflineExtractor
-from kgqa.ontology import load_ontology
 from tests.offline_support import facts_of
-
-
-@pytest.fixture(scope="module")
-def ontology():
-    return load_ontology()
-
-
-@pytest.fixture(scope="module")
-def extractor():
-    return OfflineExtractor()
 
 
 def test_town_after_based_in_is_not_the_company_named_after_it(extractor, ontology):

@@ -4,19 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kgqa.ingest.extract.offline import OfflineExtractor
-from kgqa.ontology import load_ontology
 from tests.offline_support import facts_of
-
-
-@pytest.fixture(scope="module")
-def ontology():
-    return load_ontology()
-
-
-@pytest.fixture(scope="module")
-def extractor():
-    return OfflineExtractor()
 
 
 @pytest.mark.parametrize(
