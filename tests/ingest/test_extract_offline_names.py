@@ -148,3 +148,21 @@ def test_the_capitalised_head_word_of_an_organisation(extractor, ontology):
     )
     facts = facts_of(extractor, ontology, text)
     assert ("Tamsby Rowing Club", "MEMBER_OF", "Esterra Federation of Rowing Clubs") in facts
+
+
+def test_a_verbless_fragment_with_a_listed_participle_ends(extractor, ontology):
+    """A sentence with no verb above the participle (a profile line): the search for the governing verb stops
+    at the root (spaCy tokens are new objects on each access, so the root test compares indices)."""
+    import signal
+
+    def stuck(*_args):
+        raise TimeoutError("the extractor did not return within 30 s")
+
+    old = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(30)
+    try:
+        facts = facts_of(extractor, ontology, "Mara Quill, born in Tarn and works for Acme.")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert ("Mara Quill", "BORN_IN", "Tarn") in facts

@@ -16,7 +16,7 @@ def _relative_head(tok) -> list:
                 return [up.head.head, up.head]  # "A and B, who both studied at ..."
             head = _person_for_who(tok, up.head)
             return [head, *of_governor(head)]  # 'X, a history of the coast, which was published by Y': X too
-        if up.head is up:
+        if up.head.i == up.i:
             break
         up = up.head
     return []
@@ -28,7 +28,7 @@ def _person_for_who(tok, head):
     if tok.lower_ not in {"who", "whom"} or head.ent_type_ not in {"ORG", "GPE", "LOC", "FAC"}:
         return head
     up = head
-    while up.dep_ in {"pobj", "prep", "compound", "conj"} and up.head is not up:
+    while up.dep_ in {"pobj", "prep", "compound", "conj"} and up.head.i != up.i:
         up = up.head
     return up if up is not head and up.pos_ in {"NOUN", "PROPN"} else head
 

@@ -261,10 +261,10 @@ def learn_gender(d: Analysis, tok, ent_i: int) -> None:
         return
     for c in [*tok.children, tok.head]:
         w = c.lemma_.lower()
-        if c.dep_ in {"compound", "appos", "attr"} or c is tok.head:
-            if w in FEMALE_WORDS and (c.head is tok or (c is tok.head and tok.dep_ in {"appos", "compound"})):
+        if c.dep_ in {"compound", "appos", "attr"} or c.i == tok.head.i:
+            if w in FEMALE_WORDS and (c.head.i == tok.i or (c.i == tok.head.i and tok.dep_ in {"appos", "compound"})):
                 ent.gender = ent.noun_gender = "f"
-            elif w in MALE_WORDS and (c.head is tok or (c is tok.head and tok.dep_ in {"appos", "compound"})):
+            elif w in MALE_WORDS and (c.head.i == tok.i or (c.i == tok.head.i and tok.dep_ in {"appos", "compound"})):
                 ent.gender = ent.noun_gender = "m"
 
 

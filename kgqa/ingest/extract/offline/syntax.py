@@ -48,7 +48,7 @@ def subjects(tok, depth: int = 0) -> list:
     ]
     if subs:
         return subs
-    if depth > 4 or tok.head is tok:
+    if depth > 4 or tok.head.i == tok.i:
         return []
     if tok.dep_ in {"relcl", "acl"}:
         governing = _listed_verb_governor(tok)
@@ -80,7 +80,7 @@ def _listed_verb_governor(tok):
     if not any(c.dep_ == "conj" and c.tag_ in {"VBZ", "VBD", "VBP"} for c in tok.children):
         return None
     gov = tok.head
-    while gov.pos_ not in {"VERB", "AUX"} and gov.head is not gov:
+    while gov.pos_ not in {"VERB", "AUX"} and gov.head.i != gov.i:
         gov = gov.head
     return gov if gov.pos_ in {"VERB", "AUX"} else None
 
@@ -157,7 +157,7 @@ def irrealis(tok) -> bool:
                 return False
         elif cur.dep_ not in {"attr", "pobj", "prep", "oprd", "dobj", "compound"}:
             return False
-        if cur.head is cur:
+        if cur.head.i == cur.i:
             return False
         cur = cur.head
     return False
