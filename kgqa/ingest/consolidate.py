@@ -4,9 +4,10 @@ Two cases, both looked up only for the names a build touched:
 
 - **one name, two types** ("Marcus Ede" read as an Organization in one document, as a Person in another): the
   type is decided by the evidence — a type is possible only when every fact on every node of that name admits it
-  (domain for the subject side, range for the object side); among possible types the one with most votes wins
-  (one per mention, ``FACT_TYPE_WEIGHT`` per fact whose relation admits that type only). When no type fits
-  every fact, the nodes are two real entities and stay apart;
+  (domain for the subject side, range for the object side). The nodes merge only when exactly one type is
+  possible: when no type fits every fact they are two real entities, and when several do, votes alone are no
+  evidence that the readings name one entity. A place never merges into a node of another type (towns lend their
+  names to people, companies and institutions);
 - **an abbreviation** ("BWR" written before the document that says "Brightwater Robotics (BWR)" was built): a
   node of the same type whose name is another node's abbreviation alias.
 
@@ -93,12 +94,20 @@ def _allows(ontology: Ontology, rel: str, out: bool, type_: str) -> bool:
 def decide_type(
     ontology: Ontology, nodes: list[dict], facts: dict[str, list[dict]], mentions: dict[str, int]
 ) -> tuple[str | None, str]:
-    """The type one name's nodes should share, or None (they are different entities), with the reason."""
+    """The type one name's nodes should share, or None (they are different entities), with the reason: the one
+    type the facts of every node admit (the votes are shown, not counted)."""
     types = sorted({n["type"] for n in nodes})
     all_facts = [f for n in nodes for f in facts.get(n["id"], [])]
     possible = [t for t in types if all(_allows(ontology, f["rel"], f["out"], t) for f in all_facts)]
     if not possible:
         return None, "no type admits every fact of the name"
+    if len(possible) > 1:
+        # votes alone are no evidence that two readings name one entity: the facts must rule the others out
+        return None, f"the facts fit {' and '.join(possible)}: no evidence the nodes are one entity"
+    place = ontology.type_with_role("place")
+    if place in types and possible[0] != place:
+        # towns lend their names to people, companies and institutions: the place stays itself
+        return None, f"the place keeps its own node beside the {possible[0]} of its name"
     votes: Counter = Counter()
     for n in nodes:
         votes[n["type"]] += mentions.get(n["id"], 0)
@@ -107,11 +116,8 @@ def decide_type(
         allowed = (r.domain if f["out"] else r.range) if r is not None else []
         if len(allowed) == 1:
             votes[allowed[0]] += FACT_TYPE_WEIGHT
-    ranked = sorted(possible, key=lambda t: (-votes[t], types.index(t)))
-    if len(ranked) > 1 and votes[ranked[0]] == votes[ranked[1]]:
-        return None, f"no evidence tells {ranked[0]} from {ranked[1]} (votes {dict(votes)})"
     shown = {t: votes[t] for t in types}
-    return ranked[0], f"re-typed mention: the facts admit {', '.join(possible)}; type votes {shown}"
+    return possible[0], f"re-typed mention: the facts admit only {possible[0]}; type votes {shown}"
 
 
 def _records(rows: list[dict], loser: str, winner: str, ontology: Ontology) -> tuple[list[FactRecord], list]:

@@ -9,24 +9,7 @@ from kgqa.ingest.extract import get_extractor
 from kgqa.ingest.extract.offline import OfflineExtractor, compile_triggers, parse
 from kgqa.ingest.model import Chunk, Document, Sentence
 from kgqa.ontology import load_ontology
-
-
-@pytest.fixture(scope="module")
-def ontology():
-    return load_ontology()
-
-
-@pytest.fixture(scope="module")
-def extractor():
-    return OfflineExtractor()
-
-
-def facts_of(extractor, ontology, text: str) -> set[tuple[str, str, str]]:
-    doc = Document(id="t.md", text=text)
-    out = set()
-    for ex in extractor.extract(doc, [], ontology):
-        out |= {(f.subject, f.relation, f.object) for f in ex.facts}
-    return out
+from tests.offline_support import facts_of
 
 
 def test_get_extractor_offline_and_unknown():

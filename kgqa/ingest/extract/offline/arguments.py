@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kgqa.ingest.extract.offline.state import Analysis, entities_of_token
-from kgqa.ingest.extract.offline.syntax import pobjs
-from kgqa.ingest.extract.offline.words import GROUP_NOUNS, PLACE_NOUNS, REL_PRONOUNS
+from kgqa.ingest.extract.offline.syntax import of_governor, pobjs
+from kgqa.ingest.extract.offline.words import GROUP_NOUNS, PART_NOUNS, PLACE_NOUNS, REGION_NOUNS, REL_PRONOUNS
 
 
 def _relative_head(tok) -> list:
@@ -14,11 +14,23 @@ def _relative_head(tok) -> list:
         if up.dep_ in {"relcl", "acl"}:
             if up.head.dep_ == "conj" and any(c.lower_ in {"both", "all"} for c in up.subtree):
                 return [up.head.head, up.head]  # "A and B, who both studied at ..."
-            return [up.head]
-        if up.head is up:
+            head = _person_for_who(tok, up.head)
+            return [head, *of_governor(head)]  # 'X, a history of the coast, which was published by Y': X too
+        if up.head.i == up.i:
             break
         up = up.head
     return []
+
+
+def _person_for_who(tok, head):
+    """ "A, an engineer at X Company who lives in Y": "who" on a named organisation or place refers to the
+    person noun whose prepositional phrase holds the name."""
+    if tok.lower_ not in {"who", "whom"} or head.ent_type_ not in {"ORG", "GPE", "LOC", "FAC"}:
+        return head
+    up = head
+    while up.dep_ in {"pobj", "prep", "compound", "conj"} and up.head.i != up.i:
+        up = up.head
+    return up if up is not head and up.pos_ in {"NOUN", "PROPN"} else head
 
 
 def _named_by(d: Analysis, tok) -> list:
@@ -27,7 +39,21 @@ def _named_by(d: Analysis, tok) -> list:
     named = [c for c in tok.children if c.dep_ in {"appos", "compound", "nmod"}]
     named = [c for c in named if c.i in d.tok2mention or c.i in d.refs]
     before_ok = {d.roles.organization, d.roles.work} - {""}
-    return [c for c in named if c.i > tok.i or any(d.entities[e].type in before_ok for e in entities_of_token(d, c))]
+    named = [c for c in named if c.i > tok.i or any(d.entities[e].type in before_ok for e in entities_of_token(d, c))]
+    return named or _listed_after_comma(d, tok)
+
+
+def _listed_after_comma(d: Analysis, tok) -> list:
+    """ "by two engineers, A and B": names right after a plural noun and a comma, read from the token order when
+    the parser has not hung them on the noun (their conjuncts follow in ``expand``)."""
+    doc = d.spacy_doc
+    if tok.tag_ != "NNS" or tok.i + 2 >= len(doc) or doc[tok.i + 1].text != ",":
+        return []
+    mi = d.tok2mention.get(tok.i + 2)
+    if mi is None:
+        return []
+    m = d.mentions[mi]
+    return [doc[m.start : m.end].root]
 
 
 def _listed(tok) -> list:
@@ -48,13 +74,19 @@ def _listed(tok) -> list:
 
 def _inner(tok) -> list:
     """ "born in the fishing village of X": the place the noun names; "sits on the advisory council of X",
-    "joined the staff at X": the organisation behind the body."""
+    "joined the staff at X", "part of Y's division": the organisation behind the body."""
     lemma = tok.lemma_.lower()
     inner = []
     if lemma in PLACE_NOUNS:
-        inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in pobjs(c)]
+        # "the X district of Y" is X (but "the Y village" is a village in Y); "the fishing village of X" is X
+        named = lemma in REGION_NOUNS
+        inner = [c for c in tok.children if named and c.dep_ == "compound" and c.pos_ == "PROPN"]
+        inner = inner or [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in pobjs(c)]
     if not inner and lemma in GROUP_NOUNS:
         inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ in {"of", "at"} for p in pobjs(c)]
+    if not inner and (lemma in GROUP_NOUNS or lemma in PART_NOUNS) and tok.dep_ != "dobj":
+        # "now part of Y's division", "Y's research unit employs A": the possessor ("bought Y's unit" is not Y)
+        inner = [c for c in tok.children if c.dep_ == "poss"]
     return inner
 
 

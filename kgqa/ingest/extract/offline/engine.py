@@ -40,11 +40,14 @@ READERS: tuple[Reader, ...] = (
 )
 
 
+COUPLE_WINDOW = 6  # sentences back that "the couple" may refer to
+
+
 def recent_couple(d: Analysis, found: list[Candidate], sent_i: int) -> list[int]:
-    """'the couple': the two people of a spouse fact found in this or the previous sentence."""
+    """'the couple': the two people of the latest spouse fact found in the last few sentences."""
     spouses = d.trig.relations_of_family("spouse")
     for c in reversed(found):
-        if c.sent < sent_i - 1:
+        if c.sent < sent_i - COUPLE_WINDOW:
             break
         if c.relation in spouses:
             return [c.subj, c.obj]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from kgqa.ingest.extract.offline.mentions import descriptor_nouns, display_name, name_type, ner_type, type_noun_near
 from kgqa.ingest.extract.offline.state import Analysis, Candidate, Entity, Mention
-from kgqa.ingest.extract.offline.words import NER_PLACES, NER_TITLES, OF_NAME_HEADS
+from kgqa.ingest.extract.offline.words import NER_PLACES, NER_TITLES, OF_NAME_HEADS, PLACE_PREPOSITIONS
 from kgqa.ingest.resolve import is_abbreviation
 from kgqa.ontology import Ontology
 
@@ -56,25 +56,37 @@ def _pick_abbreviated(cands: list[tuple[int, int, int, int]], seen: _Seen) -> in
     return max(cands)[3]
 
 
+def _place_context(doc, m: Mention, ner: bool = True) -> bool:
+    """A short name used as a place: tagged as one (with ``ner``), after a place preposition ("X College is in
+    X", "born in X") or a dateline ("X — ...")."""
+    if (ner and m.ner in NER_PLACES) or (m.start > 0 and doc[m.start - 1].lower_ in PLACE_PREPOSITIONS):
+        return True
+    dateline = m.text.isupper() and len(m.text) > 3 and doc[m.start].is_sent_start
+    return dateline and m.end < len(doc) and doc[m.end].text in {"—", "–", "-"}
+
+
 def _abbreviated(d: Analysis, m: Mention, words: list[str], seen: _Seen) -> int:
     """The earlier, longer entity a one- or two-word name abbreviates, else -1."""
     doc, person = d.spacy_doc, d.roles.person
+    as_place = _place_context(doc, m)
     cands = []
     for cand_ei, pwords in seen.words_of.items():
         if len(pwords) <= len(words):
             continue
         ent = d.entities[cand_ei]
         last = seen.last_seen[cand_ei]
-        if personish(ent, pwords, person) and (pwords[-len(words) :] == words or pwords[: len(words)] == words):
-            surname = pwords[-len(words) :] == words
+        surname = pwords[-len(words) :] == words
+        if personish(ent, pwords, person) and (surname or pwords[: len(words)] == words):
+            # "based in X" beside a weakly typed "X Glassworks" names the town, not a first name (NER's place tag
+            # alone does not: it often takes a foreign first name for a town)
+            if not surname and _place_context(doc, m, ner=False):
+                continue
             cands.append((1 if surname else 0, seen.last_subject.get(cand_ei, -1), last, cand_ei))
         elif (
             not personish(ent, pwords, person)
             and pwords[: len(words)] == words
             and ent.type != d.roles.place
-            and m.ner not in NER_PLACES
-            # "X College is in X": after a place preposition the short name is the place
-            and not (m.start > 0 and doc[m.start - 1].lower_ in {"in", "near", "outside", "around"})
+            and not as_place
             and " ".join(words) not in seen.of_tails
         ):
             cands.append((0, seen.last_subject.get(cand_ei, -1), last, cand_ei))
@@ -152,9 +164,11 @@ def join_later_full_names(d: Analysis) -> None:
             for w in (words[0], words[-1]):
                 full.setdefault(w.lower(), set()).add(ei)
     used = {m.entity for m in d.mentions}
+    doc = d.spacy_doc
+    as_place = {m.entity for m in d.mentions if _place_context(doc, m, ner=False)}  # "born in X" beside "X Mills"
     for ei, ent in enumerate(d.entities):
         words = ent.name.split()
-        if ei not in used or len(words) != 1 or (ent.strong and ent.type != person):
+        if ei not in used or ei in as_place or len(words) != 1 or (ent.strong and ent.type != person):
             continue
         targets = full.get(words[0].lower(), set()) - {ei}
         if len(targets) == 1:
@@ -163,6 +177,31 @@ def join_later_full_names(d: Analysis) -> None:
                 if m.entity == ei:
                     m.entity = target
             log.debug("short name %r joined %r", ent.name, d.entities[target].name)
+
+
+def join_earlier_short_names(d: Analysis) -> None:
+    """A weakly typed name of two or more words ("X Cable" in a headline) seen before the one full organisation
+    name it begins ("X Cable Company") is that organisation (a short name after the full one joins it already)."""
+    org = d.roles.organization
+    used = {m.entity for m in d.mentions}
+    for ei, ent in enumerate(d.entities):
+        words = ent.name.lower().split()
+        if ei not in used or ent.strong or len(words) < 2:
+            continue
+        targets = [
+            k
+            for k, full in enumerate(d.entities)
+            if k != ei
+            and full.strong
+            and full.type == org
+            and full.name.lower().split()[: len(words)] == words
+            and len(full.name.split()) > len(words)
+        ]
+        if len(targets) == 1:
+            for m in d.mentions:
+                if m.entity == ei:
+                    m.entity = targets[0]
+            log.debug("short name %r joined %r", ent.name, d.entities[targets[0]].name)
 
 
 def shared_surnames(d: Analysis) -> None:
@@ -179,7 +218,7 @@ def shared_surnames(d: Analysis) -> None:
         if m.end + 1 >= len(doc) or doc[m.end].lower_ not in {"and", "&"}:
             continue
         nxt = by_start.get(m.end + 1)
-        if nxt is None or nxt.end - nxt.start != 2 or d.entities[nxt.entity].type != person:
+        if nxt is None or nxt.end - nxt.start != 2 or d.entities[nxt.entity].type not in {person, None}:
             continue
         surname = doc[nxt.end - 1].text
         if not any(e.name.split()[0] == ent.name and len(e.name.split()) >= 2 for e in d.entities):

@@ -6,6 +6,7 @@ from kgqa.ingest.extract.offline.engine import read_candidates
 from kgqa.ingest.extract.offline.entities import (
     build_entities,
     family_surnames,
+    join_earlier_short_names,
     join_later_full_names,
     parenthesised_abbreviations,
     retype_family_names,
@@ -21,6 +22,8 @@ from kgqa.ingest.extract.offline.triggers import TriggerSet, compile_triggers
 from kgqa.ingest.extract.offline.typecheck import check_types
 from kgqa.ingest.model import Chunk, Document, Extraction
 from kgqa.ontology import Ontology
+
+MAX_RETYPE_PASSES = 3  # resolve and read again while type corrections go on (a corrected person's pronouns)
 
 
 class OfflineExtractor:
@@ -67,13 +70,18 @@ class OfflineExtractor:
         build_entities(d, ontology)
         parenthesised_abbreviations(d)
         join_later_full_names(d)
+        join_earlier_short_names(d)
         shared_surnames(d)
         retype_family_names(d)
         resolve_references(d)
         cands = read_candidates(d)
         facts = check_types(d, cands, ontology, doc_id)
-        if d.corrections:
+        done = 0
+        for _ in range(MAX_RETYPE_PASSES):
+            if len(d.corrections) == done:
+                break
             # types changed: pronouns and "the company" may now point elsewhere; resolve and extract again
+            done = len(d.corrections)
             d.refs.clear()
             for ent in d.entities:
                 ent.gender = ent.noun_gender

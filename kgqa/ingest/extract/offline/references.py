@@ -144,8 +144,10 @@ def _group_pronoun(d: Analysis, ctx: _Context, tok, sent) -> None:
 
 
 def _is_definite_noun(d: Analysis, tok) -> bool:
+    # "the Society" (tagged a proper noun, not read as a name): the head word of an organisation's name
+    org_word = tok.pos_ == "PROPN" and (tok.lower_ in d.trig.name_words or tok.lower_ in d.trig.type_nouns)
     return (
-        tok.pos_ == "NOUN"
+        (tok.pos_ == "NOUN" or org_word)
         and any(c.lower_ in {"the", "this"} for c in tok.children)
         # "the hydrodynamics lab", "the research unit": a named part, not the organisation itself
         and not any(c.dep_ == "compound" and c.pos_ == "NOUN" and c.i not in d.tok2mention for c in tok.children)
@@ -165,6 +167,8 @@ def _resolve_token(d: Analysis, ctx: _Context, tok, sent) -> None:
         d.refs[tok.i] = [ctx.speaker]  # "our son A" in B's interview (but "our company" is not B)
     elif low == "our" and head_lemma in d.trig.role_words and head_lemma not in KIN_NOUNS:
         _our_organisation(d, ctx, tok)
+    elif low in {"we", "us"} and tok.pos_ == "PRON" and ctx.speaker is None:
+        _our_organisation(d, ctx, tok)  # "we bought X" on a company's own page
     elif low in GROUP_PRONOUNS and tok.pos_ == "PRON":
         _group_pronoun(d, ctx, tok, sent)
     elif _is_definite_noun(d, tok):
@@ -257,10 +261,10 @@ def learn_gender(d: Analysis, tok, ent_i: int) -> None:
         return
     for c in [*tok.children, tok.head]:
         w = c.lemma_.lower()
-        if c.dep_ in {"compound", "appos", "attr"} or c is tok.head:
-            if w in FEMALE_WORDS and (c.head is tok or (c is tok.head and tok.dep_ in {"appos", "compound"})):
+        if c.dep_ in {"compound", "appos", "attr"} or c.i == tok.head.i:
+            if w in FEMALE_WORDS and (c.head.i == tok.i or (c.i == tok.head.i and tok.dep_ in {"appos", "compound"})):
                 ent.gender = ent.noun_gender = "f"
-            elif w in MALE_WORDS and (c.head is tok or (c is tok.head and tok.dep_ in {"appos", "compound"})):
+            elif w in MALE_WORDS and (c.head.i == tok.i or (c.i == tok.head.i and tok.dep_ in {"appos", "compound"})):
                 ent.gender = ent.noun_gender = "m"
 
 

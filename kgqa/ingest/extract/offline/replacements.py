@@ -40,7 +40,7 @@ def _clause_subject(tok):
         subj = [c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}]
         if subj:
             return subj
-        if head.dep_ not in {"advcl", "xcomp", "conj", "acl", "ccomp"} or head.head is head:
+        if head.dep_ not in {"advcl", "xcomp", "conj", "acl", "ccomp"} or head.head.i == head.i:
             return []
         head = head.head
     return []

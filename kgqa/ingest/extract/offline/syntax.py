@@ -42,15 +42,47 @@ def anchor_of(doc, idxs: list[int]) -> object:
 def subjects(tok, depth: int = 0) -> list:
     """Subject tokens of a verb (following conj/xcomp/advcl up to the governing verb; relcl/acl → head)."""
     subs = [c for c in tok.children if c.dep_ in {"nsubj", "nsubjpass", "csubj"}]
+    # "X remains based in Y" parsed with "remains" as an auxiliary holding the subject
+    subs = subs or [
+        c for a in tok.children if a.dep_ in {"aux", "auxpass"} for c in a.children if c.dep_ in {"nsubj", "nsubjpass"}
+    ]
     if subs:
         return subs
-    if depth > 4 or tok.head is tok:
+    if depth > 4 or tok.head.i == tok.i:
         return []
     if tok.dep_ in {"relcl", "acl"}:
-        return [tok.head]
+        governing = _listed_verb_governor(tok)
+        if governing is not None:
+            return subjects(governing, depth + 1)
+        if any(c.lower_ in {"both", "all"} for c in tok.children):
+            return [tok.head, *tok.head.conjuncts]  # "X and Y, both published by Z"
+        if tok.head.lower_ in {"both", "all"} and tok.head.dep_ == "appos":
+            return [tok.head.head, *tok.head.head.conjuncts]  # the same, with "both" parsed as an apposition
+        return [tok.head, *of_governor(tok.head)]
     if tok.dep_ in {"conj", "xcomp", "advcl", "pcomp", "prep", "ccomp", "dep", "acomp"}:
         return subjects(tok.head, depth + 1)
     return []
+
+
+def of_governor(noun) -> list:
+    """ "a history of the coast, published by Y": a clause on the object of an of-phrase may be about the noun
+    that governs it (the argument's types decide)."""
+    if noun.pos_ == "NOUN" and noun.dep_ == "pobj" and noun.head.lower_ == "of" and noun.head.head.pos_ == "NOUN":
+        return [noun.head.head]
+    return []
+
+
+def _listed_verb_governor(tok):
+    """ "A was born in X, graduated from Y and works for Z": a participle after a comma that is coordinated with a
+    finite verb is a verb of the sentence's list, not a modifier of X; the verb governing X, else None."""
+    if tok.tag_ != "VBN" or tok.i == 0 or tok.doc[tok.i - 1].text != ",":
+        return None
+    if not any(c.dep_ == "conj" and c.tag_ in {"VBZ", "VBD", "VBP"} for c in tok.children):
+        return None
+    gov = tok.head
+    while gov.pos_ not in {"VERB", "AUX"} and gov.head.i != gov.i:
+        gov = gov.head
+    return gov if gov.pos_ in {"VERB", "AUX"} else None
 
 
 def is_passive(tok) -> bool:
@@ -94,7 +126,8 @@ def holders(noun, depth: int = 0) -> list:
 def noun_objects(noun, preps: set[str], depth: int = 0) -> list:
     out = []
     for c in noun.children:
-        if c.dep_ == "prep" and c.lower_ in preps:
+        # "her mother, A, of X": an of-phrase after a comma says where someone is from, not whose mother
+        if c.dep_ == "prep" and c.lower_ in preps and not (c.lower_ == "of" and c.doc[c.i - 1].text == ","):
             out += pobjs(c)
         elif c.dep_ == "poss" or (c.dep_ in {"compound", "nmod"} and c.pos_ == "PROPN"):
             out.append(c)
@@ -124,7 +157,7 @@ def irrealis(tok) -> bool:
                 return False
         elif cur.dep_ not in {"attr", "pobj", "prep", "oprd", "dobj", "compound"}:
             return False
-        if cur.head is cur:
+        if cur.head.i == cur.i:
             return False
         cur = cur.head
     return False

@@ -44,6 +44,13 @@ def check_types(d: Analysis, cands: list[Candidate], ontology: Ontology, doc_id:
                 # alternatives of one trigger (same anchor token) vote once; separate triggers add up
                 per_sent = votes.setdefault(ei, {}).setdefault(want, {})
                 per_sent[c.token] = max(per_sent.get(c.token, 0.0), w)
+    # "X, the dye house based in Y": a type noun the name is equated with votes once for its type
+    for ei in list(votes):
+        for noun in sorted(d.entities[ei].descriptors):
+            want = d.trig.type_nouns.get(noun)
+            if want:
+                votes[ei].setdefault(want, {})[-1] = 1.0  # -1: no trigger token
+                break
     for ei, by_type in sorted(votes.items()):
         ent = d.entities[ei]
         if ent.strong:

@@ -39,10 +39,22 @@ CALENDAR = {
 DEMONYM_RE = re.compile(r"(?:an|ans|ese|ish|i|is|ic|ch|sh|ss|ek|ai|ots?)$", re.IGNORECASE)
 QUOTE_RE = re.compile(r"[\"“]([A-Z][^\"”\n]{1,80}?)[\"”]")
 
+# prepositions after which a short name stands for a place ("based in X" beside "X Mills")
+PLACE_PREPOSITIONS = {"in", "near", "outside", "around"}
+# participles that describe the noun before them: "X, based in Y" (a participle with a by-agent does too)
+STATIVE_PARTICIPLES = {"base", "locate", "situate", "headquarter"}
 # verbs whose object noun describes the subject: "holds a degree from", "has its head office in"
 HOLD_VERBS = {"have", "hold", "earn", "receive", "obtain", "get", "gain", "complete", "take"}
 PLACE_NOUNS = {"city", "town", "village", "hamlet", "port", "region", "district", "county", "province", "island",
                "municipality", "state", "country", "suburb", "borough", "parish"}  # fmt: skip
+# parts of an organisation that stand for it when possessed: "part of Y's radio division" is part of Y
+PART_NOUNS = {"division", "unit", "arm", "subsidiary", "imprint", "branch", "portfolio", "stable", "family",
+              "group", "network", "operation", "business"}  # fmt: skip
+# place nouns a name before them names ("the X district"), unlike "the X village" (a village in X)
+REGION_NOUNS = {"region", "district", "county", "province", "state", "municipality", "parish", "borough"}
+# parts of a place: "in the south of Y", "on the northern coast of Y" are in Y
+AREA_NOUNS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "centre",
+              "center", "heart", "middle", "edge", "outskirts", "coast", "interior", "part", "corner"}  # fmt: skip
 # nouns standing for the body of an organisation: "sits on the council of X" is a seat in X
 GROUP_NOUNS = {"board", "council", "committee", "faculty", "staff", "team", "panel", "trustees", "ranks", "payroll"}
 

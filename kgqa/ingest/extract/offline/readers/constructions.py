@@ -15,7 +15,7 @@ from typing import Any
 from kgqa.ingest.extract.offline.state import Analysis, Reading, mention_entity
 from kgqa.ingest.extract.offline.syntax import is_passive, pobjs, subjects
 from kgqa.ingest.extract.offline.triggers import ConstructionUse
-from kgqa.ingest.extract.offline.words import PLACE_NOUNS
+from kgqa.ingest.extract.offline.words import AREA_NOUNS, PLACE_NOUNS
 
 Matcher = Callable[[Analysis, Any, Any, ConstructionUse], list[Reading]]  # (d, token, sentence, use)
 
@@ -25,8 +25,39 @@ def _may_be(d: Analysis, e: int, types) -> bool:
     return d.entities[e].type in types or not d.entities[e].strong
 
 
+def _quoted_work_before(d: Analysis, i: int, sent) -> int | None:
+    """The quoted title ending right before token ``i`` (past a closing quote and a parenthesis), else None."""
+    doc = d.spacy_doc
+    k = i - 1
+    if k > sent.start and doc[k].text == ")":
+        while k > sent.start and doc[k].text != "(" and i - k < 16:
+            k -= 1
+        if doc[k].text != "(":
+            return None
+        k -= 1
+    if _is_closing_quote(k, d):
+        k -= 1
+    mi = d.tok2mention.get(k)
+    return mi if mi is not None and d.mentions[mi].quoted else None
+
+
+def _quoted_work_by(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading]:
+    """'"X" by A', '"X" (Y, 2011) by A': read from the token order, since the parser often mangles a quoted
+    title in a heading or a list."""
+    if tok.lower_ != "by" or tok.i + 1 >= sent.end:
+        return []
+    work, author = _quoted_work_before(d, tok.i, sent), d.tok2mention.get(tok.i + 1)
+    if work is None or author is None or d.entities[d.mentions[work].entity].type not in use.range:
+        return []
+    doc = d.spacy_doc
+    w, a = d.mentions[work], d.mentions[author]
+    return [Reading(use.trigger, [doc[a.start : a.end].root], [doc[w.start : w.end].root], tok.i)]
+
+
 def _work_by(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading]:
     """ "the novel 'X' by Y", "'X' by Y": a by-phrase on a noun (not the agent of a passive verb)."""
+    if tok.lower_ == "by" and _quoted_work_before(d, tok.i, sent) is not None:
+        return _quoted_work_by(d, tok, sent, use)
     if tok.lower_ != "by" or tok.dep_ != "prep":
         return []
     head = tok.head
@@ -77,9 +108,36 @@ def _located_name(d: Analysis, tok, domain) -> int | None:
     return None if in_list else ent
 
 
+def _place_hosts(d: Analysis, tok) -> list:
+    """The nouns a name's in-phrase may hang on: the name itself, its appositions ("X, a town in Y"), a copular
+    place or type noun ("X is a province of Y") and the place noun it names ("the X district of Y")."""
+    hosts = [tok] + [c for c in tok.children if c.dep_ == "appos" and c.i not in d.tok2mention]
+    if tok.dep_ == "nsubj" and tok.head.lemma_ == "be":
+        hosts += [
+            c
+            for c in tok.head.children
+            if c.dep_ == "attr"
+            and c.i not in d.tok2mention
+            and (c.lemma_.lower() in PLACE_NOUNS or c.lemma_.lower() in d.trig.type_nouns)
+        ]
+    if tok.dep_ == "compound" and tok.head.i not in d.tok2mention and tok.head.lemma_.lower() in PLACE_NOUNS:
+        hosts.append(tok.head)
+    return hosts
+
+
+def _area_of(tok):
+    """ "the south of Y", "the northern coast of Y": the place an area noun is part of, else the token."""
+    if tok.pos_ == "NOUN" and tok.lemma_.lower() in AREA_NOUNS:
+        inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in pobjs(c)]
+        if inner:
+            return inner[0]
+    return tok
+
+
 def _noun_in_place(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading]:
-    """ "the X Institute in Y", "X, a Y start-up", "X, a software house in Y": an organisation or place with an
-    in-phrase (on it or on its apposition) or a place word before its apposition's noun."""
+    """ "the X Institute in Y", "X, a Y start-up", "X, a software house in Y", "X is a port on the Y coast", "the
+    X region of Y": an organisation or place with an in-phrase (on it, its apposition or its copular noun) or a
+    place word before its apposition's noun."""
     ent = _located_name(d, tok, use.domain)
     if ent is None:
         return []
@@ -90,20 +148,20 @@ def _noun_in_place(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading
             next((c for c in t.children if c.dep_ == "compound" and c.i in d.tok2mention), t)
             if t.i not in d.tok2mention and t.lemma_.lower() in PLACE_NOUNS
             else t
-            for t in tokens
+            for t in map(_area_of, tokens)
         ]
         return [t for t in tokens if (e := mention_entity(d, t)) is not None and e != ent and _may_be(d, e, use.range)]
 
     out = []
-    hosts = [tok] + [c for c in tok.children if c.dep_ == "appos" and c.i not in d.tok2mention]
-    for h in hosts:
+    for h in _place_hosts(d, tok):
+        place_noun = h.lemma_.lower() in PLACE_NOUNS
         for c in h.children:
-            # "in Y"; "a coastal province of Y" (of only after a place noun)
-            if c.dep_ == "prep" and (c.lower_ == "in" or (c.lower_ == "of" and h.lemma_.lower() in PLACE_NOUNS)):
+            # "in Y"; "a coastal province of Y", "a port on Y" (of and on only after a place noun)
+            if c.dep_ == "prep" and (c.lower_ == "in" or (c.lower_ in {"of", "on"} and place_noun)):
                 objs = places(pobjs(c))
                 if objs:
                     out.append(Reading(use.trigger, [tok], objs, c.i))
-        if h is not tok and h.pos_ == "NOUN":
+        if h.dep_ == "appos" and h.pos_ == "NOUN":
             objs = places([c for c in h.children if c.dep_ in {"compound", "nmod", "amod"} and c.i < h.i])
             objs = [o for o in objs if d.entities[mention_entity(d, o)].type in use.range]  # not "the X crew"
             if objs:
@@ -138,7 +196,9 @@ def _person_of_place(d: Analysis, tok, sent, use: ConstructionUse) -> list[Readi
     """ "A of Y", "A, of Y": a person's home in announcements."""
     doc = d.spacy_doc
     mi = d.tok2mention.get(tok.i)
-    if mi is None or d.entities[d.mentions[mi].entity].type not in use.domain or tok.i != d.mentions[mi].end - 1:
+    if mi is None or tok.i != d.mentions[mi].end - 1:
+        return []
+    if d.entities[d.mentions[mi].entity].type not in {*use.domain, None}:
         return []
     k = tok.i + 1
     if k < sent.end and doc[k].text == ",":
@@ -146,7 +206,10 @@ def _person_of_place(d: Analysis, tok, sent, use: ConstructionUse) -> list[Readi
     if k + 1 < sent.end and doc[k].lower_ == "of":
         home = d.tok2mention.get(k + 1)
         if home is not None and d.entities[d.mentions[home].entity].type in use.range:
-            return [Reading(use.trigger, [tok], [doc[d.mentions[home].start]], k)]
+            first = tok
+            while first.dep_ == "conj" and first.head.i in d.tok2mention:
+                first = first.head  # "A and B C, of Y": the whole coordination
+            return [Reading(use.trigger, [first], [doc[d.mentions[home].start]], k)]
     return []
 
 

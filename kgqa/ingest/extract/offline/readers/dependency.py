@@ -19,7 +19,7 @@ from kgqa.ingest.extract.offline.syntax import (
     tok_forms,
 )
 from kgqa.ingest.extract.offline.triggers import Trigger, TriggerSet
-from kgqa.ingest.extract.offline.words import AUX, REL_PRONOUNS
+from kgqa.ingest.extract.offline.words import AUX, REL_PRONOUNS, STATIVE_PARTICIPLES
 
 
 def _noun_roles(t: Trigger, idxs: list[int], anchor, last):
@@ -28,14 +28,18 @@ def _noun_roles(t: Trigger, idxs: list[int], anchor, last):
         objs = pobjs(last)
     else:
         objs = noun_objects(anchor, {"of", "at", "for", "with"} if t.noun else {"of"})
+    if not objs and anchor.dep_ == "compound":
+        # "his sister A": the possessive hangs on the name the role noun is a compound of
+        objs = [c for c in anchor.head.children if c.dep_ == "poss"]
     objs = [o for o in objs if o.i not in idxs]
     return (role_holders, objs, anchor) if role_holders and objs else None
 
 
 def _prep_roles(doc, anchor, last):
     subj = subjects(anchor)
-    if anchor.tag_ == "VBN" and anchor.dep_ == "advcl" and doc[anchor.i - 1].text == ",":
-        # '... the "X Atlas", compiled by A': the phrase before the comma
+    passive_like = last.lower_ == "by" or anchor.lemma_.lower() in STATIVE_PARTICIPLES
+    if anchor.tag_ == "VBN" and anchor.dep_ == "advcl" and doc[anchor.i - 1].text == "," and passive_like:
+        # '... the "X Atlas", compiled by A': the phrase before the comma (not in "born in X, graduated from Y")
         k = anchor.i - 2
         while k > 0 and doc[k].is_punct:
             k -= 1

@@ -52,9 +52,11 @@ def _groups(d: Analysis, items: list[Group]) -> list[Group]:
             between = [t.lower_ for t in doc[ge:s]]
             if (between and all(w in {",", "and", "&"} for w in between) and "and" in between) or between == [","]:
                 if between == [","]:
-                    # "A, X's CEO" is not a list; only join same-type neighbours
+                    # "A, X's CEO" is not a list; only join same-type neighbours, and "X, Y" of two places is a
+                    # place in a place unless a list goes on ("X, Y and Z")
                     types = {d.entities[x].type for x in gents} | {d.entities[x].type for x in ents}
-                    if len(types) != 1:
+                    town_country = types == {d.roles.place} and not (e < len(doc) and doc[e].lower_ in {",", "and"})
+                    if len(types) != 1 or town_country:
                         groups.append((s, e, list(ents)))
                         continue
                 groups[-1] = (gs, e, gents + [x for x in ents if x not in gents])

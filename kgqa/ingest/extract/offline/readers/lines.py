@@ -54,7 +54,21 @@ def table_readings(d: Analysis) -> list[Reading]:
             forms = (list(t.words), list(t.lemmas), [*t.words[:-1], t.words[-1] + "s"])
             if label in forms:
                 out.append(Reading(t, [value], [subject], tok))
+        out += _cell_place_pair(d, values)
     return out
+
+
+def _cell_place_pair(d: Analysis, values: list[tuple[int, int]]) -> list[Reading]:
+    """ "| Headquarters | X, Y |": a cell holding just two names joined by a comma names a place in a place."""
+    use = d.trig.constructions.get("place_comma_place")
+    if use is None or len(values) != 2:
+        return []
+    doc = d.spacy_doc
+    (first, tok), (second, tok2) = values
+    m1 = d.mentions[d.tok2mention[tok]]
+    between = doc[m1.end : tok2].text.strip()
+    places = all(d.entities[e].type in use.range or not d.entities[e].strong for e in (first, second))
+    return [Reading(use.trigger, [first], [second], tok)] if between == "," and places and first != second else []
 
 
 def fragment_readings(d: Analysis, sent) -> list[Reading]:

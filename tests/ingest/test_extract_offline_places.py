@@ -1,0 +1,104 @@
+"""The offline extractor on places within places (own example sentences)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.offline_support import facts_of
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("Dornvale is a province of Esterra.", ("Dornvale", "LOCATED_IN", "Esterra")),
+        ("The Corran Coast is a region of Esterra.", ("Corran Coast", "LOCATED_IN", "Esterra")),
+        ("Kelby is a fishing port on the Corran Coast.", ("Kelby", "LOCATED_IN", "Corran Coast")),
+        ("Hestmark is a province in the north of Esterra.", ("Hestmark", "LOCATED_IN", "Esterra")),
+        (
+            "Ulla Brenn was born in Tamsby, a port town on the western coast of Esterra.",
+            ("Tamsby", "LOCATED_IN", "Esterra"),
+        ),
+    ],
+)
+def test_copular_and_appositive_place_nouns(extractor, ontology, text, fact):
+    assert fact in facts_of(extractor, ontology, text)
+
+
+def test_named_region_of_a_country(extractor, ontology):
+    facts = facts_of(
+        extractor, ontology, "Ulla Brenn grew up in Orrin, a small town in the Vasker district of Esterra."
+    )
+    assert ("Orrin", "LOCATED_IN", "Vasker") in facts
+    assert ("Vasker", "LOCATED_IN", "Esterra") in facts
+
+
+def test_a_person_noun_of_a_place_is_not_a_location(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Ulla Brenn is a native of Esterra.")
+    assert not any(r == "LOCATED_IN" for _s, r, _o in facts)
+
+
+def test_coordinated_verbs_after_a_place_keep_the_subject(extractor, ontology):
+    text = "Ulla Brenn was born in Tamsby, graduated from Tamsby Marine College and works for Kelby Ropes."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Ulla Brenn", "STUDIED_AT", "Tamsby Marine College") in facts
+    assert not any(s == "Tamsby" for s, _r, _o in facts)
+
+
+def test_the_couple_a_few_sentences_after_the_wedding(extractor, ontology):
+    text = (
+        "Ulla Brenn and Jonas Alsing were married on Sunday in Tamsby.\n"
+        "Ulla is the daughter of Greta Brenn.\n"
+        "She was born in Orrin and works at Kelby Ropes.\n"
+        "Jonas was born in Tamsby.\n"
+        "The couple live in Kelby."
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Ulla Brenn", "LIVES_IN", "Kelby") in facts
+    assert ("Jonas Alsing", "LIVES_IN", "Kelby") in facts
+
+
+def test_infobox_cell_with_a_place_and_its_country(extractor, ontology):
+    text = "| Kelby Ropes | |\n|---|---|\n| Headquarters | Tamsby, Esterra |\n| Founded | 1911 |\n"
+    assert ("Tamsby", "LOCATED_IN", "Esterra") in facts_of(extractor, ontology, text)
+
+
+def test_names_after_a_plural_noun_and_a_comma(extractor, ontology):
+    text = "Kelby Ropes was set up in 2001 by two sailors, Ulla Brenn and Jonas Alsing, in a shed in Tamsby."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Ulla Brenn", "FOUNDED", "Kelby Ropes") in facts
+    assert ("Jonas Alsing", "FOUNDED", "Kelby Ropes") in facts
+
+
+def test_a_couple_of_a_place_in_an_announcement(extractor, ontology):
+    text = (
+        "BIRTHS\n\nUlla Brenn and her husband, Jonas Alsing, announce the arrival of their son, Tomas Alsing.\n"
+        "Proud grandparents are Osvald and Mette Brenn, of Tamsby."
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert ("Osvald Brenn", "LIVES_IN", "Tamsby") in facts
+    assert ("Mette Brenn", "LIVES_IN", "Tamsby") in facts
+
+
+def test_a_named_district_of_a_country_after_the_copula(extractor, ontology):
+    text = "Orrin is a market town of some 9,000 people on the river Oss, in the Vasker district of Esterra."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Orrin", "LOCATED_IN", "Vasker") in facts
+    assert ("Orrin", "LOCATED_IN", "Esterra") not in facts
+
+
+def test_a_village_named_after_its_county_is_not_the_county(extractor, ontology):
+    text = "Ulla Brenn died at her home in Orrin, the Vaskershire village where she lived for forty years."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Ulla Brenn", "LIVES_IN", "Vaskershire") not in facts
+
+
+def test_remains_based_in(extractor, ontology):
+    text = "In 2015 Ada Quill sold Fenn Books to Harlow Media; Fenn Books remains based in Tamsby."
+    assert ("Fenn Books", "HEADQUARTERED_IN", "Tamsby") in facts_of(extractor, ontology, text)
+
+
+def test_head_office_in_a_town_and_its_country(extractor, ontology):
+    text = "Kelby Yarns, our sales arm, is a subsidiary of Kelby Mills with its head office in Tamsby, Esterra."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Kelby Yarns", "HEADQUARTERED_IN", "Tamsby") in facts
+    assert ("Kelby Yarns", "HEADQUARTERED_IN", "Esterra") not in facts
