@@ -17,8 +17,9 @@ from kgqa.graph.client import Graph, QueryFailed
 from kgqa.graph.schema import GraphSchema
 from kgqa.graph.stats import graph_stats
 from kgqa.qa.answer_text import _fallback, _finish
+from kgqa.qa.checks.parameters import used_parameters
 from kgqa.qa.examples import ExampleGenerator, mask_question, normalize_template
-from kgqa.qa.generate import CypherCandidate, CypherGenerator, format_feedback
+from kgqa.qa.generate import CypherCandidate, CypherGenerator, entity_params, format_feedback
 from kgqa.qa.interpret import interpret
 from kgqa.qa.model import AskResult, Check, LinkedEntity, TraceStep
 from kgqa.qa.parser import ParserGenerator, words
@@ -195,6 +196,11 @@ def _try_candidate(st: _Search, gen: CypherGenerator, cand: CypherCandidate, tag
         detail = f"{tag}: a stored example has this very question; the generic summary is not used"
         res.checks.append(Check(name="coverage", status="skipped", detail=detail))
         return None, ""
+    unused = _unused_entities(cand, st.linked)
+    if unused:  # "Is A the CEO of B?" answered by a query about A alone answers another question
+        detail = f"{tag}: the query does not use {unused}; every entity the question names must be in it"
+        res.checks.append(Check(name="cypher.entities", status="failed", detail=detail))
+        return None, format_feedback("check", cand.cypher, [f"entities: use {unused} in the query"])
     t1 = time.perf_counter()
     # EXPLAIN (a server round trip) only for queries we did not compile ourselves: the parser's
     # queries come from a fixed grammar, and a server error still reaches the repair loop
@@ -255,6 +261,18 @@ def _try_candidate(st: _Search, gen: CypherGenerator, cand: CypherCandidate, tag
     if run.stage == "unknown":
         st.why = run.details[0]
     return None, format_feedback(run.stage, outcome.cypher, run.details)
+
+
+def _unused_entities(cand: CypherCandidate, linked: list[LinkedEntity]) -> str:
+    """The linked entities a model-written query leaves out ("$e1 (Acme)"), or ""; the parser and the example
+    bank place every entity they read themselves."""
+    if not cand.source.startswith("llm") or not linked:
+        return ""
+    used = used_parameters(cand.cypher, cand.params)
+    if used is None:
+        return ""
+    missing = [f"${k} ({e.name})" for k, e in zip(entity_params(linked), linked, strict=True) if k not in used]
+    return ", ".join(missing)
 
 
 def _check_premises(st: _Search, cand: CypherCandidate, run: _Run) -> None:

@@ -217,6 +217,19 @@ def test_llm_only_lets_the_model_write_a_query_the_parser_could(
     assert not any(c["detail"].startswith("parser") for c in result["checks"])
 
 
+def test_a_model_query_that_leaves_out_a_named_entity_is_sent_back(
+    world: Graph, server: ReplayServer, settings: Settings
+) -> None:
+    options = pipeline.AskOptions(llm_only=True)
+    question = "Did Grace Brewster Hopper work for Acme Corporation?"
+    result = ask_in_process(question, world, settings, options=options, llm_base_url=server.url)
+    refused = [c for c in result["checks"] if c["name"] == "cypher.entities"]
+    assert len(refused) == 1 and "$e0 (Grace Brewster Hopper)" in refused[0]["detail"]
+    assert [s["prompt"] for s in llm_steps(result)][:2] == ["cypher_generation@1", "cypher_repair@1"]
+    assert "{id: $e0}" in result["cypher"] and "{id: $e1}" in result["cypher"]
+    assert result["status"] == "answered" and [a["name"] for a in result["answers"]] == ["Acme Corporation"]
+
+
 def test_reversed_direction_is_fixed_by_the_checks(world: Graph, server: ReplayServer, settings: Settings) -> None:
     result = ask_in_process(
         "Who sits in the corner office at Acme Corporation?", world, settings, llm_base_url=server.url

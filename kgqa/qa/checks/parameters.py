@@ -102,3 +102,13 @@ def _limit_params(parsed: Parsed) -> set[str]:
 
 def _used(parsed: Parsed) -> set[str]:
     return {param_name(ref) for ref in parsed.ast.find_all(ast.GeneralParameterReference)}
+
+
+def used_parameters(cypher: str, params: dict[str, Any]) -> set[str] | None:
+    """The ``$parameters`` a query reads (from its AST), or None when it does not parse (the checks say why)."""
+    from kgqa.qa.checks.text import CypherSyntaxError, canonicalize, parse
+
+    try:
+        return _used(parse(canonicalize(cypher, params)))
+    except (CypherSyntaxError, ValueError):
+        return None
