@@ -125,6 +125,8 @@ def interpret(
     answers, connected, count = _collect(result, {e.id for e in linked}, builder)
     run = _Run(candidate, outcome, result, list(answers.values()), count, builder, [], True)
     kind = candidate.kind
+    if kind == "same" and run.answers and not _check_levels(run, graph, candidate, opts):
+        return run  # the shared place is not of the asked level ("the same country" of a shared region)
     if kind in VALUE_KINDS:
         return _value_run(run, kind)
     counting = counting or kind == "count" or candidate.answer_type_hint == "count"

@@ -214,3 +214,19 @@ def test_a_list_reads_in_the_number_of_its_answers(world: Graph) -> None:
     assert several.answer.startswith("The people that were born in Brask: Ida Marr and Ola Venn."), several.answer
     one = ask("Who was born in Fenn?", world)
     assert one.answer.startswith("The person that was born in Fenn: Per Quist."), one.answer
+
+
+REGION_ONLY = """
+Brask	LOCATED_IN	Halvik Region
+Tolle	LOCATED_IN	Halvik Region
+Ida Marr	BORN_IN	Brask
+Ola Venn	BORN_IN	Tolle
+"""
+
+
+def test_same_country_is_not_said_of_a_shared_region(graph: Graph, tmp_path: Path) -> None:
+    """The chain stops at a region (no country is known): "the same country" cannot be answered yes."""
+    world = gold_world(graph, tmp_path, REGION_ONLY)
+    res = ask("Were Ida Marr and Ola Venn born in the same country?", world)
+    assert res.value is not True, res.answer
+    assert res.status in ("no_answer", "fallback") and "region" in " ".join(c.detail for c in res.checks), res.answer
