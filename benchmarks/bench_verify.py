@@ -21,19 +21,14 @@ from typing import Any
 
 from benchmarks.bench_extractors import DATA, make_settings, set_name
 from kgqa.eval import extraction as ev
-from kgqa.ingest.extract.hybrid import HybridExtractor
+from kgqa.ingest.extract.hybrid import HybridExtractor, statement
 from kgqa.ingest.extract.offline import OfflineExtractor
 from kgqa.ingest.model import Chunk
 from kgqa.llm.factory import get_llm
 from kgqa.ontology import Ontology, load_ontology
 
 THRESHOLDS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
-
-
-def statement(subject: str, relation: str, obj: str, ontology: Ontology) -> str:
-    """The claim the hybrid extractor would ask about (first ontology phrase of the relation)."""
-    phrases = next((r.phrases for r in ontology.relation_types if r.name == relation), [])
-    return f"{subject} {phrases[0] if phrases else relation.lower().replace('_', ' ')} {obj}"
+_COLS = (("p", "precision"), ("r", "recall"), ("f1", "f1"))
 
 
 def fact_rows(name: str, verifier: HybridExtractor, ontology: Ontology, model: str) -> list[dict[str, Any]]:
@@ -64,9 +59,8 @@ def summary(rows: list[dict[str, Any]], gold_total: int) -> dict[str, Any]:
     table = []
     for t in THRESHOLDS:
         tp, fp = sum(p >= t for p in right), sum(p >= t for p in wrong)
-        p, r = tp / (tp + fp) if tp + fp else 0.0, tp / gold_total if gold_total else 0.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        table.append({"threshold": t, "tp": tp, "fp": fp, "p": round(p, 3), "r": round(r, 3), "f1": round(f1, 3)})
+        s = ev.PRF(tp, fp, gold_total - tp)
+        table.append({"threshold": t, "tp": tp, "fp": fp} | {k: round(getattr(s, n), 3) for k, n in _COLS})
     mean_s = sum(r["seconds"] for r in rows) / len(rows) if rows else None
     return {"facts": len(rows), "gold": gold_total, "auc": auc and round(auc, 3), "s_per_fact": mean_s, "by": table}
 

@@ -43,12 +43,6 @@ def score_set(name: str, extractor: OfflineExtractor, ontology) -> dict:
     }
 
 
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
 def print_table(rows: list[dict], before: dict[str, dict] | None = None) -> None:
     """One line a set and a total line; with ``before``, the change in TP and FP."""
     total = {"tp": 0, "fp": 0, "fn": 0}
@@ -56,8 +50,8 @@ def print_table(rows: list[dict], before: dict[str, dict] | None = None) -> None
         for k in total:
             total[k] += row[k]
     for row in [*rows, {"set": "TOTAL", **total}]:
-        p, r, f = _prf(row["tp"], row["fp"], row["fn"])
-        line = f"{row['set']:>10} tp {row['tp']:4d} fp {row['fp']:4d} fn {row['fn']:4d}  P {p:.3f} R {r:.3f} F1 {f:.3f}"
+        s = ev.PRF(row["tp"], row["fp"], row["fn"])
+        line = f"{row['set']:>10} tp {s.tp:4d} fp {s.fp:4d} fn {s.fn:4d}  P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}"
         if before is not None:
             old = before.get(row["set"]) or (
                 {k: sum(b[k] for b in before.values()) for k in total} if row["set"] == "TOTAL" else None

@@ -17,13 +17,12 @@ becomes an alias there, and the node is deleted — all in one transaction per m
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from kgqa.graph.access import GraphAccess
 from kgqa.ingest.constraints import Evidence, FactRecord
-from kgqa.ingest.document import FACT_TYPE_WEIGHT
 from kgqa.ingest.resolve import EntityRecord, is_abbreviation, normalize
 from kgqa.ingest.write import GraphWriter
 from kgqa.ontology import Ontology
@@ -40,11 +39,6 @@ _FACTS = """
 UNWIND $ids AS id
 MATCH (e:Entity {id: id})-[r]-(o:Entity)
 RETURN id, type(r) AS rel, startNode(r) = e AS out, o.id AS other, properties(r) AS p
-"""
-_MENTION_COUNTS = """
-UNWIND $ids AS id
-MATCH (:Chunk)-[:MENTIONS]->(e:Entity {id: id})
-RETURN id, count(*) AS n
 """
 _MOVE_MENTIONS = """
 MATCH (c:Chunk)-[:MENTIONS]->(:Entity {id: $loser})
@@ -91,11 +85,9 @@ def _allows(ontology: Ontology, rel: str, out: bool, type_: str) -> bool:
     return type_ in (r.domain if out else r.range) or (r.symmetric and type_ in r.range + r.domain)
 
 
-def decide_type(
-    ontology: Ontology, nodes: list[dict], facts: dict[str, list[dict]], mentions: dict[str, int]
-) -> tuple[str | None, str]:
+def decide_type(ontology: Ontology, nodes: list[dict], facts: dict[str, list[dict]]) -> tuple[str | None, str]:
     """The type one name's nodes should share, or None (they are different entities), with the reason: the one
-    type the facts of every node admit (the votes are shown, not counted)."""
+    type the facts of every node admit."""
     types = sorted({n["type"] for n in nodes})
     all_facts = [f for n in nodes for f in facts.get(n["id"], [])]
     possible = [t for t in types if all(_allows(ontology, f["rel"], f["out"], t) for f in all_facts)]
@@ -108,16 +100,7 @@ def decide_type(
     if place in types and possible[0] != place:
         # towns lend their names to people, companies and institutions: the place stays itself
         return None, f"the place keeps its own node beside the {possible[0]} of its name"
-    votes: Counter = Counter()
-    for n in nodes:
-        votes[n["type"]] += mentions.get(n["id"], 0)
-    for f in all_facts:
-        r = ontology.relation(f["rel"])
-        allowed = (r.domain if f["out"] else r.range) if r is not None else []
-        if len(allowed) == 1:
-            votes[allowed[0]] += FACT_TYPE_WEIGHT
-    shown = {t: votes[t] for t in types}
-    return possible[0], f"re-typed mention: the facts admit only {possible[0]}; type votes {shown}"
+    return possible[0], f"re-typed mention: the facts admit only {possible[0]}"
 
 
 def _records(rows: list[dict], loser: str, winner: str, ontology: Ontology) -> tuple[list[FactRecord], list]:
@@ -206,8 +189,7 @@ def consolidate(graph: GraphAccess, writer: GraphWriter, touched: list[EntityRec
         facts: dict[str, list[dict]] = defaultdict(list)
         for row in graph.read(_FACTS, {"ids": ids}, max_rows=1_000_000).rows:
             facts[row["id"]].append(row)
-        mentions = {r["id"]: int(r["n"]) for r in graph.read(_MENTION_COUNTS, {"ids": ids}).rows}
-        winner_type, reason = decide_type(ontology, group, facts, mentions)
+        winner_type, reason = decide_type(ontology, group, facts)
         if winner_type is None:
             done.append(NodeMerge(group[0]["name"], ", ".join(ids), "", f"kept apart: {reason}"))
             continue

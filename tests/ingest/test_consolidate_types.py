@@ -16,32 +16,32 @@ def _fact(rel: str, out: bool) -> dict:
 def test_facts_that_admit_one_type_merge(ontology):
     org, person = _node("Organization", "Ilse Marr"), _node("Person", "Ilse Marr")
     facts = {org["id"]: [_fact("FOUNDED", True)], person["id"]: [_fact("BORN_IN", True)]}
-    winner, reason = decide_type(ontology, [org, person], facts, {org["id"]: 1, person["id"]: 1})
+    winner, reason = decide_type(ontology, [org, person], facts)
     assert winner == "Person" and "only Person" in reason
 
 
 def test_votes_alone_do_not_merge(ontology):
     org, person = _node("Organization", "Ilse Marr"), _node("Person", "Ilse Marr")
     facts = {org["id"]: [_fact("FOUNDED", True)], person["id"]: [_fact("MEMBER_OF", True)]}
-    winner, reason = decide_type(ontology, [org, person], facts, {org["id"]: 1, person["id"]: 9})
+    winner, reason = decide_type(ontology, [org, person], facts)
     assert winner is None and "no evidence" in reason
 
 
 def test_a_place_keeps_its_node_beside_a_company_of_its_name(ontology):
     town, firm = _node("Location"), _node("Organization")
     facts = {town["id"]: [_fact("LOCATED_IN", True)], firm["id"]: [_fact("FOUNDED", False)]}
-    winner, reason = decide_type(ontology, [town, firm], facts, {town["id"]: 1, firm["id"]: 5})
+    winner, reason = decide_type(ontology, [town, firm], facts)
     assert winner is None and "the place keeps its own node" in reason
 
 
 def test_a_misread_place_joins_the_place(ontology):
     town, person = _node("Location"), _node("Person")
     facts = {town["id"]: [_fact("BORN_IN", False)], person["id"]: [_fact("LOCATED_IN", True)]}
-    winner, _reason = decide_type(ontology, [town, person], facts, {town["id"]: 1, person["id"]: 1})
+    winner, _reason = decide_type(ontology, [town, person], facts)
     assert winner == "Location"
 
 
 def test_facts_no_type_admits_keep_two_entities(ontology):
     town, person = _node("Location"), _node("Person")
     facts = {town["id"]: [_fact("BORN_IN", False)], person["id"]: [_fact("BORN_IN", True)]}
-    assert decide_type(ontology, [town, person], facts, {})[0] is None
+    assert decide_type(ontology, [town, person], facts)[0] is None

@@ -125,10 +125,15 @@ class HybridExtractor:
 
 
 def _statement(subj: EntityMention, rel: str, obj: EntityMention, ontology: Ontology) -> str:
+    """A plain-words claim about two mentions (see :func:`statement`)."""
+    return statement(subj.canonical or subj.name, rel, obj.canonical or obj.name, ontology)
+
+
+def statement(subject: str, rel: str, obj: str, ontology: Ontology) -> str:
     """A plain-words claim: "<subject> <first ontology phrase> <object>"."""
     phrases = next((r.phrases for r in ontology.relation_types if r.name == rel), [])
     words = phrases[0] if phrases else rel.lower().replace("_", " ")
-    return f"{subj.canonical or subj.name} {words} {obj.canonical or obj.name}"
+    return f"{subject} {words} {obj}"
 
 
 def _key(m: EntityMention) -> str:
