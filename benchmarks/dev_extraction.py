@@ -15,7 +15,7 @@ from kgqa.ingest.extract.offline import OfflineExtractor
 from kgqa.ontology import load_ontology
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-DEV_SETS = ["corpus", "heldout", *[f"heldout{n}" for n in range(2, 11)], "kinds", "kinds2"]
+DEV_SETS = ["corpus", "heldout", *[f"heldout{n}" for n in range(2, 11)], "kinds", "kinds2", "places"]
 
 
 def _paths(name: str) -> tuple[Path, Path]:

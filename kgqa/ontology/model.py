@@ -106,6 +106,8 @@ class RelationType(BaseModel):
     inverse_functional: bool = False
     # phrases only questions use ("did A and B go to the same university"): too loose for the extractor to read
     question_phrases: list[str] = Field(default_factory=list)
+    # the same, read from the object's side: "how many regions does Corvenne have" (regions LOCATED_IN Corvenne)
+    question_inverse_phrases: list[str] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod

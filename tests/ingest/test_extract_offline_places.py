@@ -102,3 +102,58 @@ def test_head_office_in_a_town_and_its_country(extractor, ontology):
     facts = facts_of(extractor, ontology, text)
     assert ("Kelby Yarns", "HEADQUARTERED_IN", "Tamsby") in facts
     assert ("Kelby Yarns", "HEADQUARTERED_IN", "Esterra") not in facts
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        # a copula's second in-phrase after a place noun, an area noun ("hill country"), "Y province"
+        (
+            "Arden is a market town in the hill country of Tollen province, in the interior of Marsland.",
+            ("Arden", "LOCATED_IN", "Tollen"),
+        ),
+        (
+            "Arden is a market town in the hill country of Tollen province, in the interior of Marsland.",
+            ("Arden", "LOCATED_IN", "Marsland"),
+        ),
+        ("Tollen is one of Marsland's nine provinces.", ("Tollen", "LOCATED_IN", "Marsland")),
+        ("Brask County is one of the six counties of Vellin.", ("Brask County", "LOCATED_IN", "Vellin")),
+        # an apposition the parser leaves loose after "Born in X,"
+        ("Born in Quell, a fishing town in northern Vellin, she studied law.", ("Quell", "LOCATED_IN", "Vellin")),
+        # "the X region": a name of adjective form before a region noun
+        ("Ada Rell lives in Orsby, capital of the Marrish region.", ("Orsby", "LOCATED_IN", "Marrish")),
+    ],
+)
+def test_place_chains_in_realistic_prose(extractor, ontology, text, fact):
+    assert fact in facts_of(extractor, ontology, text)
+
+
+def test_a_town_and_its_country_are_not_two_homes(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Ada Rell lives in Kelby, Vellin, close to the harbour.")
+    assert ("Ada Rell", "LIVES_IN", "Kelby") in facts and ("Kelby", "LOCATED_IN", "Vellin") in facts
+    assert ("Ada Rell", "LIVES_IN", "Vellin") not in facts
+
+
+def test_an_infobox_row_named_by_a_level_noun_places_the_subject(extractor, ontology):
+    text = "| Arden | |\n|---|---|\n| Province | Tollen |\n| Country | Marsland |\n\nArden is a quiet place."
+    facts = facts_of(extractor, ontology, text)
+    assert {("Arden", "LOCATED_IN", "Tollen"), ("Arden", "LOCATED_IN", "Marsland")} <= facts
+
+
+def test_a_fact_implied_by_another_between_the_same_ends_is_dropped(extractor, ontology):
+    text = "Ada Rell runs Orra Mutual, the Orsby-based insurer. Bo Tarrant worked at Orra Mutual in Orsby for years."
+    facts = facts_of(extractor, ontology, text)
+    assert ("Orra Mutual", "HEADQUARTERED_IN", "Orsby") in facts
+    assert ("Orra Mutual", "LOCATED_IN", "Orsby") not in facts
+
+
+def test_class_notes_on_a_school_alumni_page(extractor, ontology):
+    text = (
+        "# Alumni news\n\n*Vellin College · Alumni Office*\n\n## Class notes\n\n"
+        "**Ada Rell** (Law, 2003) now runs a bakery.\n\n**Bo Tarrant** (PhD History, 2012) moved abroad.\n"
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert {("Ada Rell", "STUDIED_AT", "Vellin College"), ("Bo Tarrant", "STUDIED_AT", "Vellin College")} <= facts
+    # the same bracket outside an alumni page says nothing about a school
+    plain = facts_of(extractor, ontology, "Vellin College opened in 1990. **Ada Rell** (Law, 2003) runs a bakery.")
+    assert not any(r == "STUDIED_AT" for _s, r, _o in plain)

@@ -230,3 +230,12 @@ def test_same_country_is_not_said_of_a_shared_region(graph: Graph, tmp_path: Pat
     res = ask("Were Ida Marr and Ola Venn born in the same country?", world)
     assert res.value is not True, res.answer
     assert res.status in ("no_answer", "fallback") and "region" in " ".join(c.detail for c in res.checks), res.answer
+
+
+def test_same_region_is_said_of_a_region_named_so_at_the_top_of_its_chain(graph: Graph, tmp_path: Path) -> None:
+    """The chain stops at "Halvik Region": its name says it is a region, so "the same region" is answered yes."""
+    world = gold_world(graph, tmp_path, REGION_ONLY)
+    res = ask("Were Ida Marr and Ola Venn born in the same region?", world)
+    assert res.status == "answered" and res.value is True, res.answer
+    assert "Halvik Region" in {a.name for a in res.answers}, res.answer
+    assert set(answer_names(ask("Which region is Brask in?", world))) == {"Halvik Region"}

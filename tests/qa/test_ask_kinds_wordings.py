@@ -128,3 +128,15 @@ def test_a_count_of_one_reads_in_the_singular(world: Graph) -> None:
     res = ask("How many books did Fallow Press publish?", world)
     assert res.value == 1, res.answer
     assert res.answer.startswith("1 book that"), res.answer
+
+
+def test_have_contain_on_and_there(world: Graph) -> None:
+    """ "How many towns does Dunmoor have?" reads LOCATED_IN from the place's side; "lives on the Kestle Coast"
+    is "lives in"; "there" is "in" the one place named before it."""
+    res = ask("How many towns does Dunmoor have?", world)
+    assert res.status == "answered" and res.value == 2 and names(res) == {"Brinn", "Coldwater"}, res.answer
+    assert names(ask("Which towns does Marsk contain?", world)) == {"Fallow", "Pike Hill"}
+    assert names(ask("Who lives on the Kestle Coast?", world)) == {"Ben Rook"}
+    res = ask("Who lives in Arvel but was not born there?", world)
+    assert names(res) == {"Ben Rook"}, res.answer
+    assert names(ask("How many employees does Brinn Mills have?", world)) == set()  # no WORKS_FOR: not a place

@@ -168,7 +168,21 @@ def _level(comp: Compiler, var: Var, name: str) -> list[str]:
         return []
     up = f"({name})-[:{_label(rel)}]->(:Entity:{_label(types[0])})"
     down = f"({name})<-[:{_label(rel)}]-(:Entity{':' + _label(types[0]) if var.level != 'top' else ''})"
-    return {"top": [f"NOT {up}", down], "middle": [up, down], "leaf": [f"NOT {down}"]}[var.level or ""]
+    if var.level == "middle":  # "the Halvik Region" at the top of an incomplete chain is still a region
+        named = _named_level(comp, types[0], name, "middle")
+        return [f"({up} OR {named})" if named else up, down]
+    return {"top": [f"NOT {up}", down], "leaf": [f"NOT {down}"]}[var.level or ""]
+
+
+def _named_level(comp: Compiler, etype: str, name: str, level: str) -> str:
+    """A Cypher test that the node's name ends in a word naming ``level`` ("... Region", "... Province"), or ""."""
+    kind = comp.lex.ontology.entity(etype)
+    if kind is None:
+        return ""
+    nouns = [n for n, lvl in kind.levels.items() if lvl == level]
+    nouns += [w for w, lvls in kind.name_levels.items() if lvls == [level]]
+    tests = [f"toLower({name}.name) ENDS WITH ' {n}'" for n in sorted(set(nouns))]
+    return "(" + " OR ".join(tests) + ")" if tests else ""
 
 
 def _negated(comp: Compiler, var: Var, name: str) -> list[str]:

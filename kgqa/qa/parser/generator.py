@@ -10,7 +10,7 @@ from kgqa.graph.schema import GraphSchema
 from kgqa.qa.generate import DEFAULT_LIMIT, CypherCandidate, ExampleLike, entity_params
 from kgqa.qa.model import LinkedEntity
 from kgqa.qa.parser.compiler import compile_parse
-from kgqa.qa.parser.lexicon import FILLER, lexicon, words
+from kgqa.qa.parser.lexicon import AUX, FILLER, PREPS, Lexicon, lexicon, words
 from kgqa.qa.parser.question import QuestionParser
 from kgqa.qa.parser.rank import answer_types, misfit, score
 from kgqa.qa.parser.reading import claim, humanise
@@ -46,6 +46,26 @@ def _usable(parse: Parse, n_linked: int, max_hops: int) -> bool:
     return depth(parse.answer) <= max_hops
 
 
+def _resolve_there(toks: list[str], linked: list[LinkedEntity], lex: Lexicon) -> list[str]:
+    """ "born in Lunesse but not living there": "there" stands for "in" the one place named before it (not the
+    existential "are there")."""
+    out: list[str] = []
+    for k, w in enumerate(toks):
+        places = {
+            t
+            for t in out
+            if t.startswith("@e")
+            and t[2:].isdigit()
+            and int(t[2:]) < len(linked)
+            and linked[int(t[2:])].type in lex.level_rel
+        }
+        if w == "there" and k > 0 and toks[k - 1] not in AUX and len(places) == 1:
+            out += [places.pop()] if toks[k - 1] in PREPS else ["in", places.pop()]  # "live there" = "live in X"
+            continue
+        out.append(w)
+    return out
+
+
 def parse_question(
     question: str,
     spans: list[tuple[int, int]],
@@ -59,7 +79,7 @@ def parse_question(
     """All parses of a question whose linked entities sit at ``spans``, best first."""
     lex = lexicon(ontology)
     text = placeholder_question(question, spans).replace("n't", " not").replace("n’t", " not")
-    toks = [w for w in words(text) if w not in FILLER]
+    toks = _resolve_there([w for w in words(text) if w not in FILLER], linked, lex)
     results: list[ParsedQuery] = []
     seen: set[str] = set()
     for parse in QuestionParser(toks, lex).question():

@@ -152,9 +152,10 @@ class Grammar:
             return []
         out: Clauses = []
         i0 = self.skip(i, AUX)
-        for subj, j in self.np(i0, depth + 1):
-            j = self.skip(j, AUX)
-            for k, sense in self.verbs_at(j, gap_end=True):
+        for subj, j0 in self.np(i0, depth + 1):
+            j = self.skip(j0, AUX)
+            # "does X have" (an auxiliary that is the verb itself) before "was X born"
+            for k, sense in [*(self.verbs_at(j0) if j > j0 else []), *self.verbs_at(j, gap_end=True)]:
                 # (subj) verb (gap): forward → (subj)-[rel]->(gap), the gap's edge points in
                 out.append(([Edge(sense.rel, not sense.forward, subj)], k))
             if j == self.n - 1 and j > i0 and (self.word(j),) in self.lex.bare_preps:

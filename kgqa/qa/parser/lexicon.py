@@ -110,6 +110,7 @@ class Lexicon:
                 *phrase.phrases,
                 *phrase.question_phrases,
                 *phrase.inverse_phrases,
+                *phrase.question_inverse_phrases,
                 *phrase.nouns,
                 *phrase.inverse_nouns,
             ]:
@@ -138,9 +139,9 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
     def key(text: str) -> tuple[str, ...]:
         return tuple(stem(w) for w in words(text))
 
-    def verb(text: str, rel: str, forward: bool) -> None:
+    def verb(text: str, rel: str, forward: bool, whole: bool = False) -> None:
         toks = words(text)
-        while toks and toks[0] in AUX:
+        while toks and toks[0] in AUX and not whole:  # ``whole``: "have" is the verb itself
             toks = toks[1:]
         if toks and len(toks) == 1 and toks[0] in PREPS and len(words(text)) > 1:
             # "is in": only usable as a question-final preposition ("which country is X in?")
@@ -176,6 +177,8 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
             verb(p, r.name, False)
             if p.endswith(" of"):
                 noun(p[:-3], r.name, False)
+        for p in r.question_inverse_phrases:
+            verb(p, r.name, False, whole=True)
         if r.inverse:
             if r.inverse.endswith(" of"):
                 noun(r.inverse[:-3], r.name, False)

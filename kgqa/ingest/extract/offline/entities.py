@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from kgqa.ingest.extract.offline.mentions import descriptor_nouns, display_name, name_type, ner_type, type_noun_near
 from kgqa.ingest.extract.offline.state import Analysis, Candidate, Entity, Mention
-from kgqa.ingest.extract.offline.words import NER_PLACES, NER_TITLES, OF_NAME_HEADS, PLACE_PREPOSITIONS
+from kgqa.ingest.extract.offline.words import NER_PLACES, NER_TITLES, OF_NAME_HEADS, PLACE_PREPOSITIONS, REGION_NOUNS
 from kgqa.ingest.resolve import is_abbreviation
 from kgqa.ontology import Ontology
 
@@ -60,6 +60,8 @@ def _place_context(doc, m: Mention, ner: bool = True) -> bool:
     """A short name used as a place: tagged as one (with ``ner``), after a place preposition ("X College is in
     X", "born in X") or a dateline ("X — ...")."""
     if (ner and m.ner in NER_PLACES) or (m.start > 0 and doc[m.start - 1].lower_ in PLACE_PREPOSITIONS):
+        return True
+    if m.end < len(doc) and doc[m.end].text in REGION_NOUNS:  # "the Esker region" is no short "Esker Mutual"
         return True
     dateline = m.text.isupper() and len(m.text) > 3 and doc[m.start].is_sent_start
     return dateline and m.end < len(doc) and doc[m.end].text in {"—", "–", "-"}

@@ -17,6 +17,7 @@ from kgqa.ingest.extract.offline.words import (
     NOT_NAMES,
     OF_NAME_HEADS,
     QUOTE_RE,
+    REGION_NOUNS,
 )
 from kgqa.ontology import Ontology
 
@@ -45,6 +46,9 @@ def _clean_span(doc, start: int, end: int, trig: TriggerSet) -> tuple[int, int]:
         if tok.tag_ == "POS" or tok.is_punct or tok.lower_ in {"'s", "’s", "and", "of", "'"}:
             end -= 1
             continue
+        if tok.text in REGION_NOUNS and end - start > 1:  # "Pellowen province": the name is Pellowen
+            end -= 1
+            continue
         break
     return start, end
 
@@ -52,8 +56,10 @@ def _clean_span(doc, start: int, end: int, trig: TriggerSet) -> tuple[int, int]:
 def _is_name_token(tok) -> bool:
     # a capitalised word mid-sentence that the tagger took for an interjection is a name word ("A Pike" → "Pike"/UH)
     return tok.tag_ in {"NNP", "NNPS"} or (
-        tok.is_title and not tok.is_sent_start and tok.pos_ in {"NOUN", "PROPN", "INTJ", "X"}
-    )
+        tok.is_title
+        and not tok.is_sent_start
+        and (tok.pos_ in {"NOUN", "PROPN", "INTJ", "X"} or (tok.i + 1 < len(tok.doc) and tok.nbor(1).text in REGION_NOUNS))
+    )  # "the Marrish region": an adjective-looking name before a region noun
 
 
 def _blocked_tokens(doc) -> set[int]:
@@ -69,9 +75,21 @@ def _blocked_tokens(doc) -> set[int]:
     # nationality words are not names ("an American born in ...", "Soviet Leningrad")
     # (by their form: spaCy also says NORP for unfamiliar town names)
     blocked |= {
-        t.i for ent in doc.ents if ent.label_ == "NORP" and len(ent) == 1 and DEMONYM_RE.search(ent.text) for t in ent
+        t.i
+        for ent in doc.ents
+        if ent.label_ == "NORP" and len(ent) == 1 and DEMONYM_RE.search(ent.text)
+        for t in ent
+        if not _names_a_place(t)
     }
     return blocked
+
+
+def _names_a_place(tok) -> bool:
+    """A word of demonym form that still names a place: "the Marrish region", "Marrish, the most northerly ..."."""
+    nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+    if nxt is not None and nxt.text in REGION_NOUNS:
+        return True
+    return tok.dep_ in {"nsubj", "nsubjpass"} and nxt is not None and nxt.text == ","
 
 
 def _quoted_spans(doc) -> list[tuple[int, int]]:
@@ -146,7 +164,7 @@ def _split_at_separators(doc, spans: list[Span]) -> list[Span]:
         cut = s
         for k in range(s, e):
             if doc[k].text in {"(", ")"} or (
-                doc[k].text in {"-", "–", "—", ":", "|"} and (doc[k].whitespace_ or doc[k].text == ":")
+                doc[k].text in {"-", "–", "—", ":", "|", "·", "•"} and (doc[k].whitespace_ or doc[k].text == ":")
             ):
                 if k > cut:
                     split_spans.append((cut, k, label))

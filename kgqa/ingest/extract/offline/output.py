@@ -56,7 +56,17 @@ def _best(d: Analysis, cands: list[Candidate], ontology: Ontology) -> dict[tuple
             best[key] = Candidate(c.relation, s, o, c.sent, c.token, c.confidence, c.method, c.options, replaces)
         elif c.replaces is not None:
             best[key].replaces = c.replaces
-    return best
+    return _without_implied(best, ontology)
+
+
+def _without_implied(best: dict[tuple, Candidate], ontology: Ontology) -> dict[tuple, Candidate]:
+    """Drop a fact that another fact between the same ends implies: "spent years at X in Y" (LOCATED_IN) beside
+    "the Y-based X" (HEADQUARTERED_IN, which questions read as located in too)."""
+    stated = {(s, r, o) for s, r, o, _ in best}
+    implied = {
+        (s, other, o) for s, r, o in stated if (rel := ontology.relation(r)) is not None for other in rel.implies
+    }
+    return {k: c for k, c in best.items() if (k[0], k[1], k[2]) not in implied}
 
 
 def package(

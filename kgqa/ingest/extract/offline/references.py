@@ -291,6 +291,11 @@ def pick_person(d: Analysis, history: History, gender: str, tok) -> int | None:
         owners = subjects(tok.head.head) if tok.head.dep_ == "attr" else [tok.head.head]
         bound = {e for st in owners for e in entities_of_token(d, st)}
         cands = [c for c in cands if c[1] not in bound]
+    if tok.dep_ == "poss" and tok.head.dep_ == "conj":
+        # "A and her brother B": her is the person just joined by "and"
+        joined = [c for c in cands if c[1] in entities_of_token(d, tok.head.head)]
+        if joined:
+            return joined[-1][1]
     if not cands:
         return None
     # subject and possessive pronouns prefer the latest person that was a subject (centering); object pronouns

@@ -54,7 +54,8 @@ PART_NOUNS = {"division", "unit", "arm", "subsidiary", "imprint", "branch", "por
 REGION_NOUNS = {"region", "district", "county", "province", "state", "municipality", "parish", "borough"}
 # parts of a place: "in the south of Y", "on the northern coast of Y" are in Y
 AREA_NOUNS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "centre",
-              "center", "heart", "middle", "edge", "outskirts", "coast", "interior", "part", "corner"}  # fmt: skip
+              "center", "heart", "middle", "edge", "outskirts", "coast", "interior", "part", "corner", "country",
+              "hills", "foothills", "highlands", "uplands", "lowlands"}  # fmt: skip
 # nouns standing for the body of an organisation: "sits on the council of X" is a seat in X
 GROUP_NOUNS = {"board", "council", "committee", "faculty", "staff", "team", "panel", "trustees", "ranks", "payroll"}
 

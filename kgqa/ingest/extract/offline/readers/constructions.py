@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kgqa.ingest.extract.offline.readers.notes import class_note
 from kgqa.ingest.extract.offline.state import Analysis, Reading, mention_entity
 from kgqa.ingest.extract.offline.syntax import is_passive, pobjs, subjects
 from kgqa.ingest.extract.offline.triggers import ConstructionUse
@@ -122,6 +123,12 @@ def _place_hosts(d: Analysis, tok) -> list:
         ]
     if tok.dep_ == "compound" and tok.head.i not in d.tok2mention and tok.head.lemma_.lower() in PLACE_NOUNS:
         hosts.append(tok.head)
+    if tok.dep_ == "nsubj" and tok.head.lemma_ == "be":  # "X is one of Y's nine provinces / of the counties of Y"
+        ones = [c for c in tok.head.children if c.dep_ == "attr" and c.lower_ == "one"]
+        of = [p for c in ones for p in pobjs(next((x for x in c.children if x.lower_ == "of"), c))]
+        hosts += [p for p in of if p.lemma_.lower() in PLACE_NOUNS and p.i not in d.tok2mention]
+    if any(h.dep_ == "attr" and h.lemma_.lower() in PLACE_NOUNS for h in hosts[1:]):
+        hosts.append(tok.head)  # "X is a town in the hills of Y, in the interior of Z": the copula's in-phrase too
     return hosts
 
 
@@ -161,12 +168,47 @@ def _noun_in_place(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading
                 objs = places(pobjs(c))
                 if objs:
                     out.append(Reading(use.trigger, [tok], objs, c.i))
+            if c.dep_ == "poss" and place_noun and h.tag_ == "NNS" and (objs := places([c])):
+                out.append(Reading(use.trigger, [tok], objs, c.i))  # "one of Y's nine provinces"
         if h.dep_ == "appos" and h.pos_ == "NOUN":
             objs = places([c for c in h.children if c.dep_ in {"compound", "nmod", "amod"} and c.i < h.i])
             objs = [o for o in objs if d.entities[mention_entity(d, o)].type in use.range]  # not "the X crew"
             if objs:
                 out.append(Reading(use.trigger, [tok], objs, h.i))
-    return out
+    return out or _place_apposition(d, tok, sent, use, ent)
+
+
+APPOSITION_GAP = 5  # words between "X, a" and its place noun ("a small fishing town"), and after its preposition
+
+
+def _place_apposition(d: Analysis, tok, sent, use: ConstructionUse, ent: int) -> list[Reading]:
+    """ "X, a fishing town in northern Y", "X, capital of the Y region": read from the token order where the
+    parser did not hang the apposition on X (it often does not after "Born in X, ...")."""
+    doc = d.spacy_doc
+    m = d.mentions[d.tok2mention[tok.i]]
+    if d.entities[ent].type not in use.range and d.entities[ent].strong:
+        return []
+    k = m.end
+    if k + 2 >= sent.end or doc[k].text != ",":
+        return []
+    k += 1 + (doc[k + 1].lower_ in {"a", "an", "the"})
+    noun = next(
+        (j for j in range(k, min(k + APPOSITION_GAP, sent.end)) if doc[j].lemma_.lower() in PLACE_NOUNS | {"capital"}),
+        None,
+    )
+    if noun is None or any(j in d.tok2mention or doc[j].is_punct or doc[j].pos_ == "VERB" for j in range(k, noun)):
+        return []
+    if noun + 1 >= sent.end or doc[noun + 1].lower_ not in {"in", "on", "of"}:
+        return []
+    for j in range(noun + 2, min(noun + 2 + APPOSITION_GAP, sent.end)):
+        mi = d.tok2mention.get(j)
+        if mi is not None:
+            other = d.mentions[mi]
+            ok = other.entity != ent and _may_be(d, other.entity, use.range)
+            return [Reading(use.trigger, [tok], [doc[other.start : other.end].root], noun)] if ok else []
+        if doc[j].is_punct or doc[j].pos_ in {"VERB", "AUX", "PRON"}:
+            return []
+    return []
 
 
 def _place_comma_place(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading]:
@@ -318,6 +360,7 @@ _TABLE: tuple[_Pattern, ...] = (
     _Pattern("acquisition_noun", "<X>'s acquisition of <Y>", _acquisition_noun),
     _Pattern("cited_publisher", "<work> (<publisher>, <year>)", _cited_publisher),
     _Pattern("possessive_work", "<her> <work noun>, <work>", _possessive_work),
+    _Pattern("class_note", "<person> (<subject>, <year>) on a school's alumni page", class_note),
 )
 # the constructions an ontology may switch on → their shape
 PATTERNS = {p.name: p.text for p in _TABLE if not p.always}

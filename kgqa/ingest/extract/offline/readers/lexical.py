@@ -55,7 +55,10 @@ def _groups(d: Analysis, items: list[Group]) -> list[Group]:
                     # "A, X's CEO" is not a list; only join same-type neighbours, and "X, Y" of two places is a
                     # place in a place unless a list goes on ("X, Y and Z")
                     types = {d.entities[x].type for x in gents} | {d.entities[x].type for x in ents}
-                    town_country = types == {d.roles.place} and not (e < len(doc) and doc[e].lower_ in {",", "and"})
+                    goes_on = e < len(doc) and (
+                        doc[e].lower_ == "and" or (doc[e].lower_ == "," and e + 1 in d.tok2mention)
+                    )  # "X, Y, Z" or "X, Y and Z"; "Kelbrook, Corvenne, close to ..." is a town in a country
+                    town_country = types == {d.roles.place} and not goes_on
                     if len(types) != 1 or town_country:
                         groups.append((s, e, list(ents)))
                         continue

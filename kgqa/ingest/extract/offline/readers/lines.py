@@ -6,7 +6,7 @@ import re
 
 from kgqa.ingest.extract.offline.readers.lexical import lex_norm
 from kgqa.ingest.extract.offline.state import Analysis, Reading
-from kgqa.ingest.extract.offline.words import FRAGMENT_SKIP, SKIP_IN_PHRASE
+from kgqa.ingest.extract.offline.words import FRAGMENT_SKIP, PLACE_NOUNS, SKIP_IN_PHRASE
 
 
 def table_readings(d: Analysis) -> list[Reading]:
@@ -48,6 +48,9 @@ def table_readings(d: Analysis) -> list[Reading]:
         if not label or not values:
             continue
         value, tok = values[0]
+        placed = trig.constructions.get("noun_in_place")
+        if placed and len(label) == 1 and label[0] in PLACE_NOUNS and value != subject:
+            out.append(Reading(placed.trigger, [subject], [value], tok))  # "| Province | Y |": the subject is in Y
         for t in trig.triggers:
             if not t.noun:
                 continue

@@ -1,0 +1,56 @@
+"""Alumni class notes: "**A B** (Law, 2003) tells us ..." on a page of one school's alumni news.
+
+The bracket after a person's name, holding a subject and a year of graduation, says the person studied at the
+school whose alumni page it is. A page counts as one when it speaks of alumni or class notes and its first sentences name
+exactly one school-like organisation (its name holds a word such as "University" or "College").
+"""
+
+from __future__ import annotations
+
+import re
+
+from kgqa.ingest.extract.offline.state import Analysis, Reading
+from kgqa.ingest.extract.offline.triggers import ConstructionUse
+
+ALUMNI_WORDS = re.compile(r"\b(alumni|alumnus|alumna|alumnae|class notes|graduates? of|old students)\b", re.IGNORECASE)
+SCHOOL_WORDS = {"university", "college", "polytechnic", "academy", "conservatory", "seminary", "school", "institute"}
+YEAR = re.compile(r"^(?:1[89]\d\d|20\d\d|[’']\d\d)$")
+HEAD_SENTENCES = 4  # the page's own school is named in its title lines
+MAX_INSIDE = 8  # tokens inside the bracket: "(PhD Marine History, 2012)"
+
+
+def _school(d: Analysis):
+    """The root token of the first mention of the one school whose alumni page the document is, else None."""
+    if not ALUMNI_WORDS.search(d.spacy_doc.text):
+        return None
+    org = d.roles.organization
+    head = list(d.spacy_doc.sents)[:HEAD_SENTENCES]
+    end = head[-1].end if head else 0
+    firsts = {}
+    for m in d.mentions:
+        ent = d.entities[m.entity]
+        if m.start < end and ent.type == org and SCHOOL_WORDS & set(ent.name.lower().split()):
+            firsts.setdefault(m.entity, d.spacy_doc[m.start : m.end].root)
+    return next(iter(firsts.values())) if len(firsts) == 1 else None
+
+
+def class_note(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading]:
+    """ "A B (Subject, 1999)": A B studied at the page's school."""
+    doc = d.spacy_doc
+    if tok.text != "(" or tok.i == 0:
+        return []
+    k = tok.i - 1
+    while k > 0 and doc[k].text in {"*", "**", "_"}:
+        k -= 1
+    mi = d.tok2mention.get(k)
+    ent = d.entities[d.mentions[mi].entity] if mi is not None else None
+    if ent is None or (ent.type not in use.domain and ent.strong):  # a weak type gives way to the bracket
+        return []
+    close = next((j for j in range(tok.i + 1, min(tok.i + MAX_INSIDE, len(doc))) if doc[j].text == ")"), None)
+    if close is None or close - tok.i < 2 or not YEAR.match(doc[close - 1].text.replace("’", "'")):
+        return []
+    school = _school(d)
+    if school is None:
+        return []
+    person = d.mentions[mi]
+    return [Reading(use.trigger, [doc[person.start : person.end].root], [school], tok.i)]
