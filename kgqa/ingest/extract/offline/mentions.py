@@ -58,7 +58,10 @@ def _is_name_token(tok) -> bool:
     return tok.tag_ in {"NNP", "NNPS"} or (
         tok.is_title
         and not tok.is_sent_start
-        and (tok.pos_ in {"NOUN", "PROPN", "INTJ", "X"} or (tok.i + 1 < len(tok.doc) and tok.nbor(1).text in REGION_NOUNS))
+        and (
+            tok.pos_ in {"NOUN", "PROPN", "INTJ", "X"}
+            or (tok.i + 1 < len(tok.doc) and tok.nbor(1).text in REGION_NOUNS)
+        )
     )  # "the Marrish region": an adjective-looking name before a region noun
 
 
