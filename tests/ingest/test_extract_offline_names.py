@@ -166,3 +166,25 @@ def test_a_verbless_fragment_with_a_listed_participle_ends(extractor, ontology):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
     assert ("Mara Quill", "BORN_IN", "Tarn") in facts
+
+
+def test_an_interviewee_named_in_the_opening_lines_is_the_first_person(extractor, ontology):
+    text = (
+        '"I wanted to write it honestly": a conversation with Ada Rell\n\n'
+        "Q: Your family is still there?\n\nA: My sister, Bo Rell, still lives in Kelby. My wife, Cai Moss, teaches.\n"
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert {("Ada Rell", "SIBLING_OF", "Bo Rell"), ("Ada Rell", "MARRIED_TO", "Cai Moss")} & facts
+    assert not any("Q" in (s, o) or "A" in (s, o) for s, _r, o in facts)
+
+
+def test_titles_keep_a_capitalised_the_and_win_over_place_words(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Ada Rell's third novel, The Tidewater Year, follows one family.")
+    assert ("Ada Rell", "AUTHOR_OF", "The Tidewater Year") in facts
+    facts = facts_of(extractor, ontology, "Orrin Press published my first novel, Kettle Harbour, in 2009.")
+    assert ("Kettle Harbour", "PUBLISHED_BY", "Orrin Press") in facts
+
+
+def test_a_pronoun_i_ending_a_sentence_is_not_an_initial(extractor, ontology):
+    facts = facts_of(extractor, ontology, "My editor went with it and so did I. Orrin Books is based in Kelby.")
+    assert ("Orrin Books", "HEADQUARTERED_IN", "Kelby") in facts

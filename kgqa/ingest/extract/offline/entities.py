@@ -41,7 +41,18 @@ def _strong_type(d: Analysis, m: Mention, words: list[str]) -> str | None:
     # "A is a publisher": a job noun does not make a person's name an organisation
     if strong_t is None and near is not None and not (m.ner == "PERSON" and near != d.roles.person):
         strong_t = near
+    if d.roles.work and _titled_by_noun(doc, m, trig) == d.roles.work:  # "my novel, Kettle Harbour": a title
+        strong_t = d.roles.work
     return strong_t
+
+
+def _titled_by_noun(doc, m: Mention, trig) -> str | None:
+    """The type of the noun a name is in apposition to ("his third novel, X"), whatever the name's own words."""
+    head = doc[m.start : m.end].root
+    noun = head.head if head.dep_ == "appos" and head.head.pos_ == "NOUN" and head.head.i < m.start else None
+    if noun is None or noun.lemma_.lower() == "work":  # "a tile works"
+        return None
+    return trig.type_nouns.get(noun.lower_) or trig.type_nouns.get(noun.lemma_.lower())
 
 
 def _pick_abbreviated(cands: list[tuple[int, int, int, int]], seen: _Seen) -> int:

@@ -37,6 +37,7 @@ def _clean_span(doc, start: int, end: int, trig: TriggerSet) -> tuple[int, int]:
             or tok.is_punct
             or ((low in trig.role_words or low.removesuffix("s") in trig.role_words) and tok.i + 1 < end)
             or tok.tag_ in {"POS", "PRP$"}
+            or (low == "i" and start > 0 and doc[start - 1].pos_ in {"AUX", "VERB", "CCONJ"})  # "so did I. X"
         ):
             start += 1
             continue
@@ -155,6 +156,10 @@ def _name_runs(doc, blocked: set[int], trig: TriggerSet) -> list[Span]:
             j = _run_end(doc, i, blocked, trig)
             spans.append((i, j, None))
             i = j
+        elif tok.text == "The" and not tok.is_sent_start and i + 1 < len(doc) and _is_name_token(doc[i + 1]):
+            j = _run_end(doc, i + 1, blocked, trig)  # a mid-sentence capitalised "The" opens a title
+            spans.append((i, j, None))
+            i = j
         else:
             i += 1
     return spans
@@ -190,6 +195,8 @@ def _is_name(doc, cs: int, ce: int, label: str | None, quoted, in_quote: set[int
         return False
     if label == "NORP" and ce - cs == 1:
         return False  # "an American who ...", "Turkish": nationalities are not entities here
+    if ce - cs == 1 and len(doc[cs].text) == 1 and ce < len(doc) and doc[ce].text == ":":
+        return False  # an interview's "Q:" and "A:"
     # "Mum", "Home again": capitalised, but not names
     return not all(w in NOT_NAMES for w in words)
 

@@ -55,18 +55,36 @@ def _byline_speaker(d: Analysis, sents) -> int | None:
     return None
 
 
+INTERVIEW_HEADS = {"conversation", "interview", "chat", "talk", "speak", "sit", "q&a", "questions"}
+
+
+def _interviewee(d: Analysis, sents) -> int | None:
+    """ "a conversation with A", "We spoke to A", "Five questions for A" near the top: the one person asked."""
+    found = set()
+    for sent in sents[:4]:
+        for t in sent:
+            if t.lower_ in {"with", "to", "for"} and t.head.lemma_.lower() in INTERVIEW_HEADS:
+                found |= {
+                    d.mentions[d.tok2mention[p.i]].entity
+                    for p in pobjs(t)
+                    if p.i in d.tok2mention and d.entities[d.mentions[d.tok2mention[p.i]].entity].type == d.roles.person
+                }
+    return found.pop() if len(found) == 1 else None
+
+
 def _speaker(d: Analysis, sents) -> int | None:
-    """Whom first-person pronouns name: the one person of a heading, else the one person of a byline."""
+    """Whom first-person pronouns name: the one person of a heading, else the one person asked in an interview's
+    opening lines, else the one person of a byline."""
     if not any(t.lower_ in {"i", "me", "my"} and t.pos_ == "PRON" for t in d.spacy_doc):
         return None
     if not _is_heading(sents):
-        return _byline_speaker(d, sents)
+        return _interviewee(d, sents) or _byline_speaker(d, sents)
     persons = {
         d.mentions[d.tok2mention[t.i]].entity
         for t in sents[0]
         if t.i in d.tok2mention and d.entities[d.mentions[d.tok2mention[t.i]].entity].type == d.roles.person
     }
-    return persons.pop() if len(persons) == 1 else None
+    return persons.pop() if len(persons) == 1 else _interviewee(d, sents)
 
 
 def _sentence_subjects(d: Analysis, sent) -> set[int]:
