@@ -188,3 +188,24 @@ def test_titles_keep_a_capitalised_the_and_win_over_place_words(extractor, ontol
 def test_a_pronoun_i_ending_a_sentence_is_not_an_initial(extractor, ontology):
     facts = facts_of(extractor, ontology, "My editor went with it and so did I. Orrin Books is based in Kelby.")
     assert ("Orrin Books", "HEADQUARTERED_IN", "Kelby") in facts
+
+
+def test_the_speaker_after_a_quotation_is_not_the_next_he(extractor, ontology):
+    text = (
+        "Ada Rell, who skippered the night boat for years, died in Kelby. "
+        '"Ada was the ferry," said Bo Tarrant, the company\'s chief executive. '
+        "In 1972 he married Cai Moss, a nurse."
+    )
+    text = text.replace("Ada Rell", "Osk Rell").replace('"Ada', '"Osk')
+    facts = facts_of(extractor, ontology, text)
+    assert ("Bo Tarrant", "MARRIED_TO", "Cai Moss") not in facts and (
+        "Cai Moss",
+        "MARRIED_TO",
+        "Bo Tarrant",
+    ) not in facts
+    assert {("Osk Rell", "MARRIED_TO", "Cai Moss"), ("Cai Moss", "MARRIED_TO", "Osk Rell")} & facts
+
+
+def test_died_at_his_home_in_a_town(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Osk Rell died on 3 March at his home in Kelby after a short illness.")
+    assert ("Osk Rell", "DIED_IN", "Kelby") in facts

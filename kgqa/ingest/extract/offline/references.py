@@ -87,10 +87,19 @@ def _speaker(d: Analysis, sents) -> int | None:
     return persons.pop() if len(persons) == 1 else _interviewee(d, sents)
 
 
+SPEECH_VERBS = {"say", "add", "recall", "remember", "tell", "note", "explain", "write"}
+
+
+def _is_subject(tok) -> bool:
+    """A clause subject that later pronouns may prefer; not the speaker after a quotation ('"...," said A')."""
+    inverted_speech = tok.head.lemma_.lower() in SPEECH_VERBS and tok.i > tok.head.i
+    return tok.dep_ in SUBJECT_DEPS and not inverted_speech
+
+
 def _sentence_subjects(d: Analysis, sent) -> set[int]:
     subj_ents = set()
     for tok in sent:
-        if tok.dep_ in SUBJECT_DEPS:
+        if _is_subject(tok):
             # "Our president, A, founded ...": an apposition of the subject is the subject
             appos = [c for c in tok.children if c.dep_ == "appos"]
             for t in [tok, *tok.conjuncts, *appos]:
@@ -211,7 +220,8 @@ def resolve_references(d: Analysis) -> None:
             m = d.mentions[mi]
             if m.end - 1 == tok.i or m.start == tok.i:
                 if m.start == tok.i:
-                    ctx.history.append((tok.i, m.entity, tok.dep_ in SUBJECT_DEPS or m.entity in subj_ents))
+                    root = d.spacy_doc[m.start : m.end].root
+                    ctx.history.append((tok.i, m.entity, _is_subject(root) or m.entity in subj_ents))
                 # learn gender from role nouns attached to the name ("his sister A")
                 learn_gender(d, tok, m.entity)
         sent_group = _coordinated_persons(d, sent)

@@ -106,6 +106,9 @@ def _triggers_at(trig: TriggerSet, tok) -> list[Trigger]:
     return list(dict.fromkeys(triggers))
 
 
+DWELLINGS = {"home", "house", "farm", "flat", "apartment", "residence", "hospital", "cottage", "estate", "clinic"}
+
+
 def _loose_match(d: Analysis, tok, t: Trigger) -> list[int] | None:
     """A verb + preposition trigger with words between: "studied law at X", "came out this spring from X"."""
     particle = len(t.words) == 3 and any(c.dep_ == "prt" and c.lower_ == t.words[1] for c in tok.children)
@@ -130,6 +133,14 @@ def _loose_match(d: Analysis, tok, t: Trigger) -> list[int] | None:
         if c.dep_ == "prep" and c.lower_ in {"with", "as"}
         for p in pobjs(c)
         if p.pos_ == "NOUN" and p.i not in d.tok2mention
+    ]
+    # ... or on a dwelling ("died on 3 March at his home in X", "was born at the hospital in X")
+    hosts += [
+        p
+        for c in tok.children
+        if c.dep_ == "prep" and c.lower_ in {"at", "on"}
+        for p in pobjs(c)
+        if p.lemma_.lower() in DWELLINGS and p.i not in d.tok2mention
     ]
     # ... or on a date in between ("born on May 2, 1908 in X")
     hosts += [
