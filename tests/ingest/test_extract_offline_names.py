@@ -209,3 +209,8 @@ def test_the_speaker_after_a_quotation_is_not_the_next_he(extractor, ontology):
 def test_died_at_his_home_in_a_town(extractor, ontology):
     facts = facts_of(extractor, ontology, "Osk Rell died on 3 March at his home in Kelby after a short illness.")
     assert ("Osk Rell", "DIED_IN", "Kelby") in facts
+
+
+def test_a_first_name_of_demonym_form_as_a_subject_is_the_person(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Lucan Dorsey grew up in Essendine. Lucan lives in Lissack with his husband.")
+    assert ("Lucan Dorsey", "LIVES_IN", "Lissack") in facts

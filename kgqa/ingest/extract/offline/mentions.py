@@ -241,7 +241,7 @@ def find_mentions(doc, trig: TriggerSet) -> list[Mention]:
     for tok in doc:
         if (
             tok.i not in taken
-            and tok.ent_type_ != "NORP"
+            and (tok.ent_type_ != "NORP" or tok.dep_ in {"nsubj", "nsubjpass"})  # "Lucan lives in X" (of Lucan Dorsey)
             and tok.text in name_words
             and tok.is_title
             and tok.lower_ not in trig.role_words
