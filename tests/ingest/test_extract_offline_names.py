@@ -214,3 +214,8 @@ def test_died_at_his_home_in_a_town(extractor, ontology):
 def test_a_first_name_of_demonym_form_as_a_subject_is_the_person(extractor, ontology):
     facts = facts_of(extractor, ontology, "Lucan Dorsey grew up in Essendine. Lucan lives in Lissack with his husband.")
     assert ("Lucan Dorsey", "LIVES_IN", "Lissack") in facts
+
+
+def test_its_in_a_fronted_phrase_is_the_clause_subject(extractor, ontology):
+    facts = facts_of(extractor, ontology, "From its head office in Kelby, Orra Pumps employs about 1,100 people.")
+    assert ("Orra Pumps", "HEADQUARTERED_IN", "Kelby") in facts

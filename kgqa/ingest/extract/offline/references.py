@@ -181,13 +181,30 @@ def _is_definite_noun(d: Analysis, tok) -> bool:
     )
 
 
+def _fronted_owner(d: Analysis, tok) -> int | None:
+    """ "From its head office in X, A employs ...": "its" in a phrase fronted before the clause's subject is the
+    subject (when the subject is a named non-person)."""
+    if tok.lower_ != "its" or tok.dep_ != "poss" or tok.head.dep_ != "pobj":
+        return None
+    prep = tok.head.head
+    verb = prep.head
+    if prep.dep_ != "prep" or verb.pos_ not in {"VERB", "AUX"}:
+        return None
+    subj = [c for c in verb.children if c.dep_ in SUBJECT_DEPS and c.i > tok.i]
+    ents = [e for c in subj[:1] for e in entities_of_token(d, c)]
+    if len(ents) == 1 and d.entities[ents[0]].type not in (None, d.roles.person):
+        return ents[0]
+    return None
+
+
 def _resolve_token(d: Analysis, ctx: _Context, tok, sent) -> None:
     """Resolve one non-name token that may refer to an entity."""
     low, head_lemma = tok.lower_, tok.head.lemma_.lower()
     if tok.pos_ == "PRON" and low in PERSON_PRONOUNS:
         _person_pronoun(d, ctx, tok)
     elif tok.pos_ == "PRON" and low in THING_PRONOUNS:
-        _refer(d, ctx, tok, pick_thing(d, ctx.history), tok.dep_ in SUBJECT_DEPS)
+        target = _fronted_owner(d, tok)
+        _refer(d, ctx, tok, pick_thing(d, ctx.history) if target is None else target, tok.dep_ in SUBJECT_DEPS)
     elif low in FIRST_PERSON and tok.pos_ == "PRON" and ctx.speaker is not None:
         d.refs[tok.i] = [ctx.speaker]
     elif low == "our" and ctx.speaker is not None and head_lemma in KIN_NOUNS:
