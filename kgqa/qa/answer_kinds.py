@@ -13,6 +13,7 @@ from kgqa.qa.synthesize import SynthesisInput
 
 MAX_FACTS = 12
 MAX_NAMES = 10
+LIST_NAMES = 50  # "list every person": a list asked for is shown in full up to this many
 
 
 def _join(names: list[str]) -> str:
@@ -112,8 +113,8 @@ def _type(data: SynthesisInput) -> tuple[str, list[int]]:
     if n == 0:
         return f"The graph has no {what} (0).", []
     names = [a.name for a in data.answers]
-    shown = _join(names[:MAX_NAMES]) if len(names) <= MAX_NAMES else ", ".join(names[:MAX_NAMES])
-    shown += f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else ""
+    shown = _join(names[:LIST_NAMES]) if len(names) <= LIST_NAMES else ", ".join(names[:LIST_NAMES])
+    shown += f" and {len(names) - LIST_NAMES} more" if len(names) > LIST_NAMES else ""
     if data.capped:
         return f"The graph has at least {n} {what} (the list stops at {n} rows): {shown}.", []
     return f"The graph has {n} {what}: {shown}.", []

@@ -102,6 +102,15 @@ def test_past_the_limit_the_count_and_the_list_say_they_are_capped(world: Graph)
     assert listed.status == "answered" and len(listed.answers) == 2 and "the list stops at 2" in listed.answer
 
 
+def test_a_list_asked_for_is_written_out_in_full(graph: Graph, tmp_path: Path) -> None:
+    """ "List every person": up to 50 names in the text, not the first ten and "17 more"."""
+    people = "\n".join(f"Person{n:02d} Rook\tLIVES_IN\tBrinn" for n in range(27))
+    world = gold_world(graph, tmp_path, people)
+    res = ask("List every person in the graph.", world)
+    assert res.status == "answered" and len(res.answers) == 27, res.answer
+    assert "Person26 Rook" in res.answer and "more" not in res.answer, res.answer
+
+
 @pytest.mark.parametrize(
     ("question", "reason"),
     [
