@@ -219,3 +219,9 @@ def test_a_first_name_of_demonym_form_as_a_subject_is_the_person(extractor, onto
 def test_its_in_a_fronted_phrase_is_the_clause_subject(extractor, ontology):
     facts = facts_of(extractor, ontology, "From its head office in Kelby, Orra Pumps employs about 1,100 people.")
     assert ("Orra Pumps", "HEADQUARTERED_IN", "Kelby") in facts
+
+
+def test_a_quoted_clause_is_speech_not_a_title(extractor, ontology):
+    facts = facts_of(extractor, ontology, '"Nothing is leaving Kelby," Bo Tarrant said. Bo Tarrant lives in Kelby.')
+    assert ("Bo Tarrant", "LIVES_IN", "Kelby") in facts
+    assert not any(r in {"AUTHOR_OF", "PUBLISHED_BY"} for _s, r, _o in facts)

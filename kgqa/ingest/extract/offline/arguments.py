@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from kgqa.ingest.extract.offline.state import Analysis, entities_of_token
 from kgqa.ingest.extract.offline.syntax import of_governor, pobjs
-from kgqa.ingest.extract.offline.words import GROUP_NOUNS, PART_NOUNS, PLACE_NOUNS, REGION_NOUNS, REL_PRONOUNS
+from kgqa.ingest.extract.offline.words import (
+    AREA_NOUNS,
+    GROUP_NOUNS,
+    PART_NOUNS,
+    PLACE_NOUNS,
+    REGION_NOUNS,
+    REL_PRONOUNS,
+)
 
 
 def _relative_head(tok) -> list:
@@ -82,6 +89,8 @@ def _inner(tok) -> list:
         named = lemma in REGION_NOUNS
         inner = [c for c in tok.children if named and c.dep_ == "compound" and c.pos_ == "PROPN"]
         inner = inner or [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in pobjs(c)]
+    if not inner and lemma in AREA_NOUNS and tok.dep_ == "pobj":  # "lies in the west of Y" is in Y
+        inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in pobjs(c)]
     if not inner and lemma in GROUP_NOUNS:
         inner = [p for c in tok.children if c.dep_ == "prep" and c.lower_ in {"of", "at"} for p in pobjs(c)]
     if not inner and (lemma in GROUP_NOUNS or lemma in PART_NOUNS) and tok.dep_ != "dobj":

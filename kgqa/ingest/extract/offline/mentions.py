@@ -96,11 +96,24 @@ def _names_a_place(tok) -> bool:
     return tok.dep_ in {"nsubj", "nsubjpass"} and nxt is not None and nxt.text == ","
 
 
+def _is_speech(span) -> bool:
+    """A quoted clause ("Nothing is leaving Cawdrey," she said) is speech, not a title: a verb with its subject
+    inside the quotes, and the quote ending in a comma, stop or question mark."""
+    if not span.text.rstrip().endswith((",", ".", "!", "?")) and not (
+        span.end < len(span.doc) and span.doc[span.end].text in {",", ".", "!", "?"}
+    ):
+        return False
+    return any(
+        t.dep_ in {"nsubj", "expl"} and span.start <= t.head.i < span.end and t.head.pos_ in {"VERB", "AUX"}
+        for t in span
+    )
+
+
 def _quoted_spans(doc) -> list[tuple[int, int]]:
     quoted: list[tuple[int, int]] = []
     for m in QUOTE_RE.finditer(doc.text):
         span = doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
-        if span is not None and len(span) <= 12:
+        if span is not None and len(span) <= 12 and not _is_speech(span):
             quoted.append((span.start, span.end))
     return quoted
 
