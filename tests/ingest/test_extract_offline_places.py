@@ -157,3 +157,10 @@ def test_class_notes_on_a_school_alumni_page(extractor, ontology):
     # the same bracket outside an alumni page says nothing about a school
     plain = facts_of(extractor, ontology, "Vellin College opened in 1990. **Ada Rell** (Law, 2003) runs a bakery.")
     assert not any(r == "STUDIED_AT" for _s, r, _o in plain)
+
+
+def test_grew_up_near_and_a_weakly_typed_home_of_a_person(extractor, ontology):
+    facts = facts_of(extractor, ontology, "Osk Rell grew up on a farm near Lissby, milking before school.")
+    assert ("Osk Rell", "LIVES_IN", "Lissby") in facts
+    text = "Her son, Aldo Rell, lives in Kelby, and her daughter, Fern Rell, of Oskeby, runs a shop."
+    assert ("Fern Rell", "LIVES_IN", "Oskeby") in facts_of(extractor, ontology, text)

@@ -247,7 +247,9 @@ def _person_of_place(d: Analysis, tok, sent, use: ConstructionUse) -> list[Readi
         k += 1
     if k + 1 < sent.end and doc[k].lower_ == "of":
         home = d.tok2mention.get(k + 1)
-        if home is not None and d.entities[d.mentions[home].entity].type in use.range:
+        person_typed = d.entities[d.mentions[mi].entity].type in use.domain
+        place = home is not None and d.entities[d.mentions[home].entity].type in use.range
+        if home is not None and (place or (person_typed and _may_be(d, d.mentions[home].entity, use.range))):
             first = tok
             while first.dep_ == "conj" and first.head.i in d.tok2mention:
                 first = first.head  # "A and B C, of Y": the whole coordination
