@@ -164,3 +164,16 @@ def test_grew_up_near_and_a_weakly_typed_home_of_a_person(extractor, ontology):
     assert ("Osk Rell", "LIVES_IN", "Lissby") in facts
     text = "Her son, Aldo Rell, lives in Kelby, and her daughter, Fern Rell, of Oskeby, runs a shop."
     assert ("Fern Rell", "LIVES_IN", "Oskeby") in facts_of(extractor, ontology, text)
+
+
+def test_class_note_brackets_name_no_entity(extractor, ontology):
+    """The bracket's subject is no entity (before: "Classics" was born in Kelby), and the page's school is the first
+    one its opening lines name, though a note names another."""
+    text = (
+        "# Alumni news\n\n*Vellin College · Alumni Office*\n\n## Class notes\n\n"
+        "**Ada Rell** (PhD History, 2012) is now a lecturer in maritime history at Orsby College.\n\n"
+        "**Cai Moss** (Classics, 1990) has moved back to Kelby, the town where she was born.\n"
+    )
+    facts = facts_of(extractor, ontology, text)
+    assert not any({"PhD History", "Classics"} & {s, o} for s, _r, o in facts), facts
+    assert {("Ada Rell", "STUDIED_AT", "Vellin College"), ("Cai Moss", "STUDIED_AT", "Vellin College")} <= facts

@@ -15,6 +15,7 @@ from kgqa.ingest.extract.offline.entities import (
 from kgqa.ingest.extract.offline.mentions import find_mentions
 from kgqa.ingest.extract.offline.output import package
 from kgqa.ingest.extract.offline.parsing import parse
+from kgqa.ingest.extract.offline.readers.notes import drop_note_brackets
 from kgqa.ingest.extract.offline.references import resolve_references
 from kgqa.ingest.extract.offline.replacements import mark_replacements
 from kgqa.ingest.extract.offline.state import Analysis, Candidate
@@ -68,6 +69,7 @@ class OfflineExtractor:
         d = Analysis(spacy_doc=sdoc, trig=trig)
         d.mentions = find_mentions(sdoc, trig)
         build_entities(d, ontology)
+        drop_note_brackets(d)
         parenthesised_abbreviations(d)
         join_later_full_names(d)
         join_earlier_short_names(d)

@@ -1,8 +1,8 @@
 """Alumni class notes: "**A B** (Law, 2003) tells us ..." on a page of one school's alumni news.
 
 The bracket after a person's name, holding a subject and a year of graduation, says the person studied at the
-school whose alumni page it is. A page counts as one when it speaks of alumni or class notes and its first sentences name
-exactly one school-like organisation (its name holds a word such as "University" or "College").
+school whose alumni page it is. A page counts as one when it speaks of alumni or class notes; its school is the first school-like organisation
+(its name holds a word such as "University" or "College") its opening sentences name.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ MAX_INSIDE = 8  # tokens inside the bracket: "(PhD Marine History, 2012)"
 
 
 def _school(d: Analysis):
-    """The root token of the first mention of the one school whose alumni page the document is, else None."""
+    """The root token of the first mention of the school whose alumni page the document is, else None."""
     if not ALUMNI_WORDS.search(d.spacy_doc.text):
         return None
     org = d.roles.organization
@@ -31,7 +31,7 @@ def _school(d: Analysis):
         ent = d.entities[m.entity]
         if m.start < end and ent.type == org and SCHOOL_WORDS & set(ent.name.lower().split()):
             firsts.setdefault(m.entity, d.spacy_doc[m.start : m.end].root)
-    return next(iter(firsts.values())) if len(firsts) == 1 else None
+    return next(iter(firsts.values()), None)  # the first school named: the page's own
 
 
 def class_note(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading]:
@@ -54,3 +54,29 @@ def class_note(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading]:
         return []
     person = d.mentions[mi]
     return [Reading(use.trigger, [doc[person.start : person.end].root], [school], tok.i)]
+
+
+def drop_note_brackets(d: Analysis) -> None:
+    """On an alumni page, the subject and year in "A B (PhD History, 2012)" name no entity: their mentions go (so
+    "PhD History" is neither a person nor the antecedent of a later "she")."""
+    doc = d.spacy_doc
+    if not ALUMNI_WORDS.search(doc.text):
+        return
+    person = d.roles.person
+    inside: set[int] = set()
+    for tok in doc:
+        k = tok.i - 1
+        while k > 0 and doc[k].text in {"*", "**", "_"}:
+            k -= 1
+        if tok.text != "(" or k < 0 or (mi := d.tok2mention.get(k)) is None:
+            continue
+        ent = d.entities[d.mentions[mi].entity]
+        if ent.strong and ent.type != person:
+            continue  # "Under Pellowen Hills (Lantern Hill Press, 2011)": a publisher cited after a title
+        close = next((j for j in range(tok.i + 1, min(tok.i + MAX_INSIDE, len(doc))) if doc[j].text == ")"), None)
+        if close is not None and close - tok.i >= 2 and YEAR.match(doc[close - 1].text.replace("’", "'")):
+            inside.update(range(tok.i + 1, close))
+    if not inside:
+        return
+    d.mentions = [m for m in d.mentions if not inside & set(range(m.start, m.end))]
+    d.tok2mention = {k: i for i, m in enumerate(d.mentions) for k in range(m.start, m.end)}
