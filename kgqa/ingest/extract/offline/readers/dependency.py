@@ -35,8 +35,11 @@ def _noun_roles(t: Trigger, idxs: list[int], anchor, last):
     return (role_holders, objs, anchor) if role_holders and objs else None
 
 
-def _prep_roles(doc, anchor, last):
+def _prep_roles(doc, t: Trigger, anchor, last):
     subj = subjects(anchor)
+    dobjs = [c for c in anchor.children if c.dep_ == "dobj"]
+    if t.text.split()[0] in {"was", "were"} and dobjs and not is_passive(anchor) and last.lower_ != "by":
+        subj = dobjs  # a passive phrase used actively: "A sold X to B" is "X was sold to B"
     passive_like = last.lower_ == "by" or anchor.lemma_.lower() in STATIVE_PARTICIPLES
     if anchor.tag_ == "VBN" and anchor.dep_ == "advcl" and doc[anchor.i - 1].text == "," and passive_like:
         # '... the "X Atlas", compiled by A': the phrase before the comma (not in "born in X, graduated from Y")
@@ -91,7 +94,7 @@ def _roles(doc, t: Trigger, idxs: list[int]):
     if anchor.pos_ in {"NOUN", "PROPN"} or (t.noun and anchor.pos_ not in {"VERB", "AUX"}):
         return _noun_roles(t, idxs, anchor, last)
     if last.pos_ == "ADP" and last.i != anchor.i and last.dep_ != "prt":
-        return _prep_roles(doc, anchor, last)
+        return _prep_roles(doc, t, anchor, last)
     if last.dep_ == "prt" or last.i == anchor.i or last.pos_ in {"NOUN", "PROPN"}:
         return _verb_roles(anchor, last)
     return None
@@ -139,7 +142,7 @@ def _loose_match(d: Analysis, tok, t: Trigger) -> list[int] | None:
         for x in c.subtree
         if x.ent_type_ in {"DATE", "CARDINAL"} and x.i not in d.tok2mention
     ]
-    preps = [c for h in hosts for c in h.children if c.lower_ == t.words[-1] and c.dep_ in {"prep", "agent"}]
+    preps = [c for h in hosts for c in h.children if c.lower_ == t.words[-1] and c.dep_ in {"prep", "agent", "dative"}]
     if preps and (t.words[-1] != "by" or is_passive(tok)):
         return [tok.i, preps[0].i]
     return None
