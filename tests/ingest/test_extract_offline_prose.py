@@ -74,3 +74,16 @@ def test_a_cv_headed_by_a_name(extractor, ontology):
     assert ("Tomasz Wierzba", "WORKS_FOR", "Pellow Freight") in facts
     assert ("Tomasz Wierzba", "STUDIED_AT", "University of Carrbridge") in facts
     assert not any(s in {"Data", "Lead Software"} for s, _r, _o in facts)
+
+
+def test_an_appointed_director_works_for_the_body_and_a_managing_director_is_its_ceo(extractor, ontology):
+    facts = facts_of(
+        extractor,
+        ontology,
+        "Carrow University has appointed Dr Lena Vasquez as director of the Halden Institute of Soil Science. "
+        '"We are ready," said Piet Aalders, managing director of Brakel Pumps.',
+    )
+    assert ("Lena Vasquez", "WORKS_FOR", "Halden Institute of Soil Science") in facts
+    assert not any(s == "Carrow University" and r == "WORKS_FOR" for s, r, _o in facts)
+    assert ("Piet Aalders", "CEO_OF", "Brakel Pumps") in facts
+    assert ("Piet Aalders", "WORKS_FOR", "Brakel Pumps") not in facts

@@ -188,10 +188,17 @@ def _match_readings(d: Analysis, matches: list[tuple[Trigger, list[int]]]) -> li
     return out
 
 
+def _covered(covered: dict[int, str], idxs: list[int], t: Trigger) -> bool:
+    """All the match's tokens lie in an earlier, longer match of another relation."""
+    return all(k in covered and covered[k] != t.relation for k in idxs)
+
+
 def dependency_readings(d: Analysis, sent) -> list[Reading]:
     """(trigger, subject tokens, object tokens, anchor) from the dependency parse of one sentence."""
     doc = d.spacy_doc
     out: list[Reading] = []
+    # tokens of multi-word matches: "director" (WORKS_FOR) inside "managing director of" (CEO_OF) is not read apart
+    covered: dict[int, str] = {}
     for i in range(sent.start, sent.end):
         tok = doc[i]
         if i in d.tok2mention:
@@ -204,8 +211,9 @@ def dependency_readings(d: Analysis, sent) -> list[Reading]:
                 idxs = _loose_match(d, tok, t)
                 if idxs is not None:
                     matches.append((t, idxs))
-            elif not any(k in d.tok2mention for k in idxs):
+            elif not any(k in d.tok2mention for k in idxs) and not (t.noun and _covered(covered, idxs, t)):
                 matches.append((t, idxs))
+        covered.update((k, t.relation) for t, idxs in matches if len(idxs) > 1 for k in idxs)
         out += [r for t in triggers if (r := _where_clause(d, t, i, sent)) is not None]
         if matches:
             out += _match_readings(d, matches)
