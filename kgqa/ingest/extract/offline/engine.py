@@ -10,6 +10,7 @@ from kgqa.ingest.extract.offline.readers.constructions import construction_readi
 from kgqa.ingest.extract.offline.readers.dependency import dependency_readings
 from kgqa.ingest.extract.offline.readers.lexical import lexical_readings
 from kgqa.ingest.extract.offline.readers.lines import fragment_readings, role_line_readings, table_readings
+from kgqa.ingest.extract.offline.readers.profile import profile_readings
 from kgqa.ingest.extract.offline.state import Analysis, Candidate, Reading
 from kgqa.ingest.extract.offline.syntax import irrealis
 
@@ -32,6 +33,7 @@ class Reader:
 # run in this order: the whole-document readers first, then every per-sentence reader on each sentence in turn
 READERS: tuple[Reader, ...] = (
     Reader("table", table_readings, "table:{text}", per_sentence=False, options=False, irrealis=False),
+    Reader("profile", profile_readings, "cv:{text}", per_sentence=False, options=False, irrealis=False),
     Reader("dependency", dependency_readings, "dep:{source}:{text}", tokens=True, confidence=(0.8, 0.9), couples=True),
     Reader("construction", construction_readings, "con:{text}", tokens=True, options=False),
     Reader("lexical", lexical_readings, "lex:{source}:{text}"),

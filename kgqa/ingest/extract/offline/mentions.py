@@ -178,14 +178,24 @@ def _name_runs(doc, blocked: set[int], trig: TriggerSet) -> list[Span]:
     return spans
 
 
+# a lower-case preposition inside a spaCy name span joins two names ("sold X to Y Books" tagged as one ORG); titles
+# keep theirs ("Death in Venice")
+JOB_GRADES = {"senior", "junior", "lead", "principal", "chief", "deputy", "assistant", "associate", "acting", "interim"}
+NAME_LABELS = {"ORG", "PERSON", "GPE", "LOC", "FAC", "NORP"}
+SPLITTING_PREPOSITIONS = {"to", "from", "by", "with", "at", "into"}
+
+
 def _split_at_separators(doc, spans: list[Span]) -> list[Span]:
-    """A spaced dash, a colon or a bracket separates names ("X Guild - Y Newsletter", "Review: X", "X (XY)")."""
+    """A spaced dash, a colon or a bracket separates names ("X Guild - Y Newsletter", "Review: X", "X (XY)"), and
+    so does a lower-case preposition inside a spaCy person, organisation or place span."""
     split_spans = []
     for s, e, label in spans:
         cut = s
         for k in range(s, e):
-            if doc[k].text in {"(", ")"} or (
-                doc[k].text in {"-", "–", "—", ":", "|", "·", "•"} and (doc[k].whitespace_ or doc[k].text == ":")
+            if (
+                doc[k].text in {"(", ")"}
+                or (doc[k].text in {"-", "–", "—", ":", "|", "·", "•"} and (doc[k].whitespace_ or doc[k].text == ":"))
+                or (label in NAME_LABELS and doc[k].text in SPLITTING_PREPOSITIONS)
             ):
                 if k > cut:
                     split_spans.append((cut, k, label))
@@ -206,6 +216,12 @@ def _is_name(doc, cs: int, ce: int, label: str | None, quoted, in_quote: set[int
         return False  # inside a quoted title: the title wins
     if not any(doc[k].is_title or doc[k].is_upper for k in range(cs, ce)):
         return False
+    if ce < len(doc) and doc[ce].lower_.removesuffix("s") in trig.role_words:
+        # "Senior Data Analyst": a job title in title case, not the name "Senior Data" (nor, untagged at the start of
+        # a CV line, "Data")
+        line_start = cs == 0 or "\n" in doc[cs - 1].text_with_ws
+        if words[0] in JOB_GRADES or (label is None and line_start and ce - cs == 1):
+            return False
     if label == "NORP" and ce - cs == 1:
         return False  # "an American who ...", "Turkish": nationalities are not entities here
     if ce - cs == 1 and len(doc[cs].text) == 1 and ce < len(doc) and doc[ce].text == ":":

@@ -84,6 +84,13 @@ def _speaker(d: Analysis, sents) -> int | None:
         for t in sents[0]
         if t.i in d.tok2mention and d.entities[d.mentions[d.tok2mention[t.i]].entity].type == d.roles.person
     }
+    if not persons:  # "# A B" over a profile: a heading that is just one untyped two- or three-word name
+        heading = sents[0].text.strip(" #*_\n")
+        persons = {
+            m.entity
+            for m in d.mentions
+            if m.text == heading and 2 <= m.end - m.start <= 3 and d.entities[m.entity].type is None
+        }
     return persons.pop() if len(persons) == 1 else _interviewee(d, sents)
 
 
@@ -271,7 +278,8 @@ def pick_by_noun(d: Analysis, history: History, tok) -> int | None:
     if tok.dep_ in {"dobj", "pobj", "attr"}:
         verb = tok.head.head if tok.dep_ == "pobj" else tok.head
         for st in subjects(verb):
-            clause_subjects.update(entities_of_token(d, st))
+            for x in (st, *st.conjuncts):  # "A and B founded the firm": neither is the firm
+                clause_subjects.update(entities_of_token(d, x))
     window_start = tok.sent.start
     for sents_back, sent in enumerate(reversed(list(doc[: tok.sent.start].sents)), start=1):
         window_start = sent.start

@@ -101,6 +101,9 @@ def agent_objs(verb) -> list:
     return [p for c in verb.children if c.dep_ == "agent" for p in pobjs(c)]
 
 
+APPOINT_VERBS = {"appoint", "name", "hire", "elect", "choose", "select", "promote", "welcome", "install", "recruit"}
+
+
 def holders(noun, depth: int = 0) -> list:
     """Tokens a role noun is predicated of: appositions, copulas, 'served as', compounds."""
     out = []
@@ -111,7 +114,9 @@ def holders(noun, depth: int = 0) -> list:
         out += subjects(noun.head)
     if noun.dep_ == "pobj" and noun.head.lower_ == "as":
         verb = noun.head.head
-        out += subjects(verb) if verb.pos_ in {"VERB", "AUX"} else [verb]
+        named = [c for c in verb.children if c.dep_ == "dobj"] if verb.lemma_.lower() in APPOINT_VERBS else []
+        # "X appointed A as director of Y", "we welcome A as our editor": the one appointed holds the role
+        out += named or (subjects(verb) if verb.pos_ in {"VERB", "AUX"} else [verb])
     if noun.dep_ == "compound" and noun.head.pos_ == "PROPN":
         out.append(noun.head)
     if noun.dep_ == "dobj" and noun.head.lemma_.lower() in HOLD_VERBS:

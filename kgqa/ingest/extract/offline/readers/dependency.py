@@ -35,8 +35,11 @@ def _noun_roles(t: Trigger, idxs: list[int], anchor, last):
     return (role_holders, objs, anchor) if role_holders and objs else None
 
 
-def _prep_roles(doc, anchor, last):
+def _prep_roles(doc, t: Trigger, anchor, last):
     subj = subjects(anchor)
+    dobjs = [c for c in anchor.children if c.dep_ == "dobj"]
+    if t.text.split()[0] in {"was", "were"} and dobjs and not is_passive(anchor) and last.lower_ != "by":
+        subj = dobjs  # a passive phrase used actively: "A sold X to B" is "X was sold to B"
     passive_like = last.lower_ == "by" or anchor.lemma_.lower() in STATIVE_PARTICIPLES
     if anchor.tag_ == "VBN" and anchor.dep_ == "advcl" and doc[anchor.i - 1].text == "," and passive_like:
         # '... the "X Atlas", compiled by A': the phrase before the comma (not in "born in X, graduated from Y")
@@ -91,7 +94,7 @@ def _roles(doc, t: Trigger, idxs: list[int]):
     if anchor.pos_ in {"NOUN", "PROPN"} or (t.noun and anchor.pos_ not in {"VERB", "AUX"}):
         return _noun_roles(t, idxs, anchor, last)
     if last.pos_ == "ADP" and last.i != anchor.i and last.dep_ != "prt":
-        return _prep_roles(doc, anchor, last)
+        return _prep_roles(doc, t, anchor, last)
     if last.dep_ == "prt" or last.i == anchor.i or last.pos_ in {"NOUN", "PROPN"}:
         return _verb_roles(anchor, last)
     return None
@@ -150,7 +153,7 @@ def _loose_match(d: Analysis, tok, t: Trigger) -> list[int] | None:
         for x in c.subtree
         if x.ent_type_ in {"DATE", "CARDINAL"} and x.i not in d.tok2mention
     ]
-    preps = [c for h in hosts for c in h.children if c.lower_ == t.words[-1] and c.dep_ in {"prep", "agent"}]
+    preps = [c for h in hosts for c in h.children if c.lower_ == t.words[-1] and c.dep_ in {"prep", "agent", "dative"}]
     if preps and (t.words[-1] != "by" or is_passive(tok)):
         return [tok.i, preps[0].i]
     return None
@@ -196,10 +199,17 @@ def _match_readings(d: Analysis, matches: list[tuple[Trigger, list[int]]]) -> li
     return out
 
 
+def _covered(covered: dict[int, str], idxs: list[int], t: Trigger) -> bool:
+    """All the match's tokens lie in an earlier, longer match of another relation."""
+    return all(k in covered and covered[k] != t.relation for k in idxs)
+
+
 def dependency_readings(d: Analysis, sent) -> list[Reading]:
     """(trigger, subject tokens, object tokens, anchor) from the dependency parse of one sentence."""
     doc = d.spacy_doc
     out: list[Reading] = []
+    # tokens of multi-word matches: "director" (WORKS_FOR) inside "managing director of" (CEO_OF) is not read apart
+    covered: dict[int, str] = {}
     for i in range(sent.start, sent.end):
         tok = doc[i]
         if i in d.tok2mention:
@@ -212,8 +222,9 @@ def dependency_readings(d: Analysis, sent) -> list[Reading]:
                 idxs = _loose_match(d, tok, t)
                 if idxs is not None:
                     matches.append((t, idxs))
-            elif not any(k in d.tok2mention for k in idxs):
+            elif not any(k in d.tok2mention for k in idxs) and not (t.noun and _covered(covered, idxs, t)):
                 matches.append((t, idxs))
+        covered.update((k, t.relation) for t, idxs in matches if len(idxs) > 1 for k in idxs)
         out += [r for t in triggers if (r := _where_clause(d, t, i, sent)) is not None]
         if matches:
             out += _match_readings(d, matches)
