@@ -50,18 +50,15 @@ def _resolve_there(toks: list[str], linked: list[LinkedEntity], lex: Lexicon) ->
     """ "born in Lunesse but not living there": "there" stands for "in" the one place named before it (not the
     existential "are there")."""
     out: list[str] = []
+    places: set[str] = set()  # the place placeholders seen so far
     for k, w in enumerate(toks):
-        places = {
-            t
-            for t in out
-            if t.startswith("@e")
-            and t[2:].isdigit()
-            and int(t[2:]) < len(linked)
-            and linked[int(t[2:])].type in lex.level_rel
-        }
         if w == "there" and k > 0 and toks[k - 1] not in AUX and len(places) == 1:
-            out += [places.pop()] if toks[k - 1] in PREPS else ["in", places.pop()]  # "live there" = "live in X"
+            place = next(iter(places))
+            out += [place] if toks[k - 1] in PREPS else ["in", place]  # "live there" = "live in X"
             continue
+        k_linked = int(w[2:]) if w.startswith("@e") and w[2:].isdigit() else len(linked)
+        if k_linked < len(linked) and linked[k_linked].type in lex.level_rel:
+            places.add(w)
         out.append(w)
     return out
 

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from kgqa.ingest.extract.offline.entities import personish
+from kgqa.ingest.extract.offline.readers.profile import profile_person
 from kgqa.ingest.extract.offline.state import Analysis, entities_of_token
 from kgqa.ingest.extract.offline.syntax import pobjs, subjects
 from kgqa.ingest.extract.offline.words import (
@@ -84,13 +85,8 @@ def _speaker(d: Analysis, sents) -> int | None:
         for t in sents[0]
         if t.i in d.tok2mention and d.entities[d.mentions[d.tok2mention[t.i]].entity].type == d.roles.person
     }
-    if not persons:  # "# A B" over a profile: a heading that is just one untyped two- or three-word name
-        heading = sents[0].text.strip(" #*_\n")
-        persons = {
-            m.entity
-            for m in d.mentions
-            if m.text == heading and 2 <= m.end - m.start <= 3 and d.entities[m.entity].type is None
-        }
+    if not persons and (named := profile_person(d)) is not None:  # "# A B" over a profile: an untyped name
+        persons = {named}
     return persons.pop() if len(persons) == 1 else _interviewee(d, sents)
 
 

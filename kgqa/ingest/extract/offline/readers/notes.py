@@ -1,8 +1,8 @@
 """Alumni class notes: "**A B** (Law, 2003) tells us ..." on a page of one school's alumni news.
 
 The bracket after a person's name, holding a subject and a year of graduation, says the person studied at the
-school whose alumni page it is. A page counts as one when it speaks of alumni or class notes; its school is the first school-like organisation
-(its name holds a word such as "University" or "College") its opening sentences name.
+school whose alumni page it is. A page counts as one when it speaks of alumni or class notes; its school is the
+first school-like organisation (its name holds a word such as "University" or "College") its opening sentences name.
 """
 
 from __future__ import annotations
@@ -34,26 +34,36 @@ def _school(d: Analysis):
     return next(iter(firsts.values()), None)  # the first school named: the page's own
 
 
-def class_note(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading]:
-    """ "A B (Subject, 1999)": A B studied at the page's school."""
+def _note_bracket(d: Analysis, tok) -> tuple[int, int] | None:
+    """(the mention before, the closing token) when ``tok`` opens "(Subject, 1999)" right after a name, else None."""
     doc = d.spacy_doc
     if tok.text != "(" or tok.i == 0:
-        return []
+        return None
     k = tok.i - 1
     while k > 0 and doc[k].text in {"*", "**", "_"}:
         k -= 1
     mi = d.tok2mention.get(k)
-    ent = d.entities[d.mentions[mi].entity] if mi is not None else None
-    if ent is None or (ent.type not in use.domain and ent.strong):  # a weak type gives way to the bracket
-        return []
+    if mi is None:
+        return None
     close = next((j for j in range(tok.i + 1, min(tok.i + MAX_INSIDE, len(doc))) if doc[j].text == ")"), None)
     if close is None or close - tok.i < 2 or not YEAR.match(doc[close - 1].text.replace("’", "'")):
+        return None
+    return mi, close
+
+
+def class_note(d: Analysis, tok, sent, use: ConstructionUse) -> list[Reading]:
+    """ "A B (Subject, 1999)": A B studied at the page's school."""
+    found = _note_bracket(d, tok)
+    if found is None:
+        return []
+    person = d.mentions[found[0]]
+    ent = d.entities[person.entity]
+    if ent.type not in use.domain and ent.strong:  # a weak type gives way to the bracket
         return []
     school = _school(d)
     if school is None:
         return []
-    person = d.mentions[mi]
-    return [Reading(use.trigger, [doc[person.start : person.end].root], [school], tok.i)]
+    return [Reading(use.trigger, [d.spacy_doc[person.start : person.end].root], [school], tok.i)]
 
 
 def drop_note_brackets(d: Analysis) -> None:
@@ -65,17 +75,13 @@ def drop_note_brackets(d: Analysis) -> None:
     person = d.roles.person
     inside: set[int] = set()
     for tok in doc:
-        k = tok.i - 1
-        while k > 0 and doc[k].text in {"*", "**", "_"}:
-            k -= 1
-        if tok.text != "(" or k < 0 or (mi := d.tok2mention.get(k)) is None:
+        found = _note_bracket(d, tok)
+        if found is None:
             continue
-        ent = d.entities[d.mentions[mi].entity]
+        ent = d.entities[d.mentions[found[0]].entity]
         if ent.strong and ent.type != person:
             continue  # "Under Pellowen Hills (Lantern Hill Press, 2011)": a publisher cited after a title
-        close = next((j for j in range(tok.i + 1, min(tok.i + MAX_INSIDE, len(doc))) if doc[j].text == ")"), None)
-        if close is not None and close - tok.i >= 2 and YEAR.match(doc[close - 1].text.replace("’", "'")):
-            inside.update(range(tok.i + 1, close))
+        inside.update(range(tok.i + 1, found[1]))
     if not inside:
         return
     d.mentions = [m for m in d.mentions if not inside & set(range(m.start, m.end))]
