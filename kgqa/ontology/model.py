@@ -35,6 +35,17 @@ class Ordering(BaseModel):
     descending: list[str] = Field(default_factory=list)  # words asking for the largest value: "newest"
 
 
+class Kind(BaseModel):
+    """A kind of an entity type told apart by its name and facts: a school has "University" in its name or someone
+    studied at it. A ``rest`` kind is every entity of none of the type's other kinds ("companies")."""
+
+    name: str
+    nouns: list[str] = Field(default_factory=list)  # the question nouns that ask for it: "companies", "schools"
+    name_words: list[str] = Field(default_factory=list)  # a word of the name that makes it one: "University"
+    object_of: list[str] = Field(default_factory=list)  # relations whose object is one: STUDIED_AT
+    rest: bool = False
+
+
 class EntityType(BaseModel):
     """An entity type such as Person; ``spacy`` lists the spaCy NER labels that suggest it."""
 
@@ -53,6 +64,8 @@ class EntityType(BaseModel):
     name_levels: dict[str, list[str]] = Field(default_factory=dict)
     # properties superlatives may order by ("the oldest company": founding_date ascending)
     orderings: list[Ordering] = Field(default_factory=list)
+    # kinds a question may ask for ("companies" among organizations), told by name words and facts
+    kinds: list[Kind] = Field(default_factory=list)
 
     @field_validator("levels")
     @classmethod
@@ -169,6 +182,13 @@ class Ontology(BaseModel):
         for t in self.entity_types:
             if t.levels and not (t.level_relation in by_name and by_name[t.level_relation].transitive):
                 raise ValueError(f"entity type {t.name} has levels but no transitive level_relation")
+            for kind in t.kinds:
+                for rel in kind.object_of:
+                    if rel not in rel_names:
+                        raise ValueError(f"kind {kind.name} of {t.name} is told by unknown relation {rel!r}")
+                unknown = sorted(set(kind.nouns) - set(t.nouns))
+                if unknown:
+                    raise ValueError(f"kind {kind.name} of {t.name} uses {unknown[0]!r}, which is not one of its nouns")
         return self
 
     def entity(self, name: str) -> EntityType | None:

@@ -9,8 +9,9 @@ them) are matched too, negated edges are ``NOT`` pattern predicates, and there i
 from __future__ import annotations
 
 from kgqa.graph.schema import GraphSchema
+from kgqa.ontology import Kind
 from kgqa.qa.generate import DEFAULT_LIMIT
-from kgqa.qa.parser.lexicon import Lexicon
+from kgqa.qa.parser.lexicon import Lexicon, stem, words
 from kgqa.qa.parser.tree import Edge, Parse, Var, find, leaf_paths
 
 
@@ -104,7 +105,7 @@ def compile_parse(
     if parse.kind == "type":
         from kgqa.qa.parser.whole import compile_type  # it builds on this module
 
-        return compile_type(parse, lex, limit)
+        return compile_type(parse, lex, limit, set(schema.relationship_types))
     if parse.kind in {"superlative", "ordered"}:
         from kgqa.qa.parser.superlative import compile_superlative  # it builds on this module
 
@@ -157,6 +158,9 @@ def _where(comp: Compiler, parse: Parse) -> list[str]:
         if var is not None and var.const is None:
             where.extend(_level(comp, var, name))
             where.extend(_negated(comp, var, name))
+            kind = kind_filter(comp.lex, var, name, comp.rel_types, rest=False)  # "what company employs X": loose
+            if kind:
+                where.append(kind)
     return where
 
 
@@ -183,6 +187,34 @@ def _named_level(comp: Compiler, etype: str, name: str, level: str) -> str:
     nouns += [w for w, lvls in kind.name_levels.items() if lvls == [level]]
     tests = [f"toLower({name}.name) ENDS WITH ' {n}'" for n in sorted(set(nouns))]
     return "(" + " OR ".join(tests) + ")" if tests else ""
+
+
+def noun_kind(lex: Lexicon, var: Var) -> Kind | None:
+    """The kind of its type that the variable's noun asks for ("companies" among organizations), if any."""
+    found = lex.kinds.get(tuple(stem(w) for w in words(var.noun))) if var.noun else None
+    return found[1] if found and var.types and var.types == {found[0]} else None
+
+
+def kind_filter(lex: Lexicon, var: Var, name: str, rel_types: set[str], rest: bool = True) -> str:
+    """A Cypher test that ``name`` is of the kind its noun asks for, or "": a school has a school's name word or
+    someone studied at it; a company (a ``rest`` kind, tested only when ``rest``: people say "the company that
+    employs X" of any employer) is an organization that no name word or fact puts in another kind."""
+    kind = noun_kind(lex, var)
+    etype = lex.ontology.entity(next(iter(var.types or {""})))
+    if kind is None or etype is None or (kind.rest and not rest):
+        return ""
+
+    def test(k: Kind) -> str:
+        listed = ", ".join(f"'{w}'" for w in k.name_words)
+        parts = [f"any(w IN [{listed}] WHERE (' ' + toLower({name}.name) + ' ') CONTAINS (' ' + w + ' '))"]
+        parts = parts if k.name_words else []
+        parts += [f"(:Entity)-[:{_label(r)}]->({name})" for r in k.object_of if r in rel_types]
+        return "(" + " OR ".join(parts) + ")" if parts else ""
+
+    if kind.rest:
+        others = [t for k in etype.kinds if not k.rest and (t := test(k))]
+        return "NOT (" + " OR ".join(others) + ")" if others else ""
+    return test(kind)
 
 
 def _negated(comp: Compiler, var: Var, name: str) -> list[str]:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kgqa.ontology import Ontology, Ordering, load_ontology
+from kgqa.ontology import Kind, Ontology, Ordering, load_ontology
 
 AUX = {"is", "was", "are", "were", "be", "been", "being", "does", "did", "do", "has", "have", "had", "will"}
 DET = {"the", "a", "an"}
@@ -100,6 +100,7 @@ class Lexicon:
     narrower: dict[tuple[str, ...], str] = field(default_factory=dict)  # ("capit",) → LOCATED_IN
     # (entity type, words, ordering, "asc"/"desc"): "oldest" → Organization's founding_date ascending
     orderings: list[tuple[str, tuple[str, ...], Ordering, str]] = field(default_factory=list)
+    kinds: dict[tuple[str, ...], tuple[str, Kind]] = field(default_factory=dict)  # "company" → (Organization, kind)
     max_len: int = 1
 
     def reserved_words(self) -> set[str]:
@@ -198,6 +199,9 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
             lex.types.setdefault(key(n), t.name)
         if t.level_relation:
             lex.level_rel[t.name] = t.level_relation
+        for kind in t.kinds:
+            for n in kind.nouns:
+                lex.kinds[key(n)] = (t.name, kind)
         for o in t.orderings:
             for direction, phrases in (("asc", o.ascending), ("desc", o.descending)):
                 lex.orderings.extend((t.name, tuple(words(p)), o, direction) for p in phrases)

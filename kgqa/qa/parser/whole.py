@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kgqa.graph.schema import GraphSchema
-from kgqa.qa.parser.compiler import _label
+from kgqa.qa.parser.compiler import _label, kind_filter, noun_kind
 from kgqa.qa.parser.lexicon import Lexicon, stem
 from kgqa.qa.parser.tree import Parse, Var
 
@@ -79,12 +79,14 @@ def missing_in(parse: Parse, lex: Lexicon, schema: GraphSchema) -> str:
     return ""
 
 
-def compile_type(parse: Parse, lex: Lexicon, limit: int) -> str:
+def compile_type(parse: Parse, lex: Lexicon, limit: int, rel_types: set[str]) -> str:
     """Every node of the type (and its level), a label scan with a LIMIT (the rows are not ordered, so the read
     streams and stops at the limit however large the type is)."""
     etype = next(iter(parse.answer.types or {"Entity"}))
     lines = [f"MATCH (answer:Entity:{_label(etype)})"]
     where = _level_filter(parse.answer, etype, lex)
+    kind = kind_filter(lex, parse.answer, "answer", rel_types)
+    where += [kind] if kind else []
     if where:
         lines.append("WHERE " + " AND ".join(where))
     lines.append(f"RETURN answer LIMIT {limit}")
@@ -118,14 +120,25 @@ def general_noun(noun: str, etype: str, lex: Lexicon) -> bool:
 
 
 def type_measure(parse: Parse, lex: Lexicon) -> str:
-    """What a type answer is told by, for its text: "" for the whole type ("people"), the type in the plural for a
-    kind of it the graph does not tell apart ("organizations" for "companies"), the chain for a level ("towns")."""
+    """What a type answer is told by, for its text: "" for the whole type ("people"), the chain for a level ("towns"),
+    name and facts for a kind of the ontology ("companies"), else the type in the plural for a kind the graph does not
+    tell apart ("organizations" for "publishers")."""
     etype = next(iter(parse.answer.types or {""}))
     if parse.answer.level and etype in lex.level_rel:
         return f"by their place in the {lex.level_rel[etype]} chain"
     if general_noun(parse.answer.noun, etype, lex):
         return ""
+    kind, entity = noun_kind(lex, parse.answer), lex.ontology.entity(etype)
+    if kind is not None and entity is not None:
+        others = [type_plural(k.name) for k in entity.kinds if k is not kind and not k.rest]
+        told = f"{type_plural(etype)} that are not {_or(others)}" if kind.rest else ""
+        return "by name and facts" + (f": {told}" if told else "")
     return type_plural(etype)
+
+
+def _or(items: list[str]) -> str:
+    """ "a, b or c"."""
+    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def asks_whole_type(toks: list[str], lex: Lexicon) -> bool:
