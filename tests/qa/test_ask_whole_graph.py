@@ -53,6 +53,9 @@ ORGS = {"Brinn Mills", "Ostrey Salt", "Arvel College"}
     [
         ("How many people are in the graph?", PEOPLE, 3, "The graph has 3 people: Ann Rook, Ben Rook and Cal Weir."),
         ("How many persons does the graph know about?", PEOPLE, 3, "The graph has 3 persons"),
+        ("people?", PEOPLE, None, "The graph has 3 people"),
+        ("How many towns do you know of?", {"Brinn", "Coldwater", "Ostrey", "Tarn"}, 4, "The graph has 4 towns"),
+        ("Name all the organisations in the data.", ORGS, None, "The graph has 3 organisations"),
         ("Which organizations are there?", ORGS, None, "The graph has 3 organizations: Arvel College,"),
         (
             "List all companies.",

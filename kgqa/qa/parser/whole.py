@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 GRAPH_WORDS = {"are", "is", "there", "in", "the", "graph", "knowledge", "kg", "database", "does", "do", "know"}
 GRAPH_WORDS |= {"knows", "about", "exist", "have", "has", "contain", "contains", "hold", "holds", "you"}
 GRAPH_WORDS |= {"mentioned", "listed", "stored", "recorded", "all", "every", "any", "this", "known", "here"}
+GRAPH_WORDS |= {"of", "data", "dataset", "we"}  # "do you know of", "in the data"
 OPENERS = {"which", "what", "list", "name", "show", "give", "find", "return", "get", "count", "enumerate"}
 MANY = {"all", "every", "each", "the", "me", "us", "any", "of"}
 GENDERED_PLURALS = {"man", "men", "woman", "women", "boy", "boys", "girl", "girls"}
@@ -37,12 +38,13 @@ def type_questions(g: QuestionParser) -> list[Parse]:
         start, count = 2, True
     elif w in OPENERS:
         start, count = g.skip(1, MANY), w == "count"
-    else:
-        return []
+    else:  # a bare type noun: "people?", "all companies"
+        start, count = g.skip(0, MANY), False
     out: list[Parse] = []
     for j, etype in g.match(g.lex.types, start):
         rest = g.raw[j:]
-        if all(x in GRAPH_WORDS for x in rest) and (rest or w not in {"which", "what"}):
+        bare = start == g.skip(0, MANY) and w not in OPENERS | {"how"}
+        if all(x in GRAPH_WORDS for x in rest) and (rest or w not in {"which", "what"}) and not (bare and rest):
             head = g.type_head(start, j, etype)
             if not set(head.noun.split()) & GENDERED_PLURALS:  # the graph records no gender: refused, see below
                 out.append(Parse(head, count=count, qtypes=frozenset([etype]), kind="type"))
