@@ -9,17 +9,11 @@ from __future__ import annotations
 
 from kgqa.qa.parser.lexicon import lexicon
 from kgqa.qa.parser.reading import plural, singular, statement
-from kgqa.qa.synthesize import SynthesisInput
+from kgqa.qa.synthesize import SynthesisInput, join_words
 
 MAX_FACTS = 12
 MAX_NAMES = 10
 LIST_NAMES = 50  # "list every person": a list asked for is shown in full up to this many
-
-
-def _join(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _facts(data: SynthesisInput, limit: int = MAX_FACTS) -> tuple[list[str], list[int]]:
@@ -58,7 +52,7 @@ def _yes_no(data: SynthesisInput) -> tuple[str, list[int]]:
         return f"No: the graph has no fact that {data.description}.", []
     facts, cited = _facts(data)
     if data.kind == "same":
-        shared = _join([a.name for a in data.answers[:MAX_NAMES]])
+        shared = join_words([a.name for a in data.answers[:MAX_NAMES]])
         return f"Yes, {shared}: {'; '.join(facts)}.", cited
     return f"Yes: {'; '.join(facts)}.", cited
 
@@ -70,7 +64,7 @@ def _count(data: SynthesisInput) -> tuple[str, list[int]]:
         return f"None: the graph has no {what} (0).", []
     cited = list(range(min(len(data.evidence), 5)))
     marks = "".join(f"[{i + 1}]" for i in cited)
-    names = _join([a.name for a in data.answers[:MAX_NAMES]]) + (" …" if len(data.answers) > MAX_NAMES else "")
+    names = join_words([a.name for a in data.answers[:MAX_NAMES]]) + (" …" if len(data.answers) > MAX_NAMES else "")
     lead = f"At least {n} {what} (the count is capped at {n} rows)" if data.capped else f"{n} {what}"
     return f"{lead}: {names}. {marks}".strip(), cited
 
@@ -87,7 +81,7 @@ def _summary(data: SynthesisInput) -> tuple[str, list[int]]:
 
 def _superlative(data: SynthesisInput) -> tuple[str, list[int]]:
     """ "Kestrel Institute of Technology, with 4 graduates: the university with the most graduates in the graph"."""
-    names = _join([a.name for a in data.answers[:MAX_NAMES]])
+    names = join_words([a.name for a in data.answers[:MAX_NAMES]])
     each = " each" if len(data.answers) > 1 else ""
     reading = data.description[:1].lower() + data.description[1:]
     if data.kind == "ordered":
@@ -113,7 +107,7 @@ def _type(data: SynthesisInput) -> tuple[str, list[int]]:
     if n == 0:
         return f"The graph has no {what} (0).", []
     names = [a.name for a in data.answers]
-    shown = _join(names[:LIST_NAMES]) if len(names) <= LIST_NAMES else ", ".join(names[:LIST_NAMES])
+    shown = join_words(names[:LIST_NAMES]) if len(names) <= LIST_NAMES else ", ".join(names[:LIST_NAMES])
     shown += f" and {len(names) - LIST_NAMES} more" if len(names) > LIST_NAMES else ""
     if data.capped:
         return f"The graph has at least {n} {what} (the list stops at {n} rows): {shown}.", []

@@ -53,10 +53,11 @@ class AnswerSynthesizer(Protocol):
     def synthesize(self, data: SynthesisInput) -> Synthesis: ...
 
 
-def _join(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+def join_words(items: list[str], last: str = "and") -> str:
+    """ "a, b and c" (``last`` = "or": "a, b or c")."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
 class TemplateSynthesizer:
@@ -74,6 +75,6 @@ class TemplateSynthesizer:
         marks = "".join(f"[{i + 1}]" for i in cited)
         suffix = f" {marks}" if marks else ""
         names = [a.name for a in data.answers]
-        shown = _join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        shown = join_words(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
         lead = f"{data.description}: " if data.description else ""
         return Synthesis(f"{lead}{shown}.{suffix}", cited)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from kgqa.graph.schema import GraphSchema
 from kgqa.ontology import Kind
 from kgqa.qa.generate import DEFAULT_LIMIT
-from kgqa.qa.parser.lexicon import Lexicon, stem, words
+from kgqa.qa.parser.lexicon import Lexicon, phrase_key
 from kgqa.qa.parser.tree import Edge, Parse, Var, find, leaf_paths
 
 
@@ -191,7 +191,7 @@ def _named_level(comp: Compiler, etype: str, name: str, level: str) -> str:
 
 def noun_kind(lex: Lexicon, var: Var) -> Kind | None:
     """The kind of its type that the variable's noun asks for ("companies" among organizations), if any."""
-    found = lex.kinds.get(tuple(stem(w) for w in words(var.noun))) if var.noun else None
+    found = lex.kinds.get(phrase_key(var.noun)) if var.noun else None
     return found[1] if found and var.types and var.types == {found[0]} else None
 
 
@@ -206,8 +206,8 @@ def kind_filter(lex: Lexicon, var: Var, name: str, rel_types: set[str], rest: bo
 
     def test(k: Kind) -> str:
         listed = ", ".join(f"'{w}'" for w in k.name_words)
-        parts = [f"any(w IN [{listed}] WHERE (' ' + toLower({name}.name) + ' ') CONTAINS (' ' + w + ' '))"]
-        parts = parts if k.name_words else []
+        said = f"any(w IN [{listed}] WHERE (' ' + toLower({name}.name) + ' ') CONTAINS (' ' + w + ' '))"
+        parts = [said] if k.name_words else []
         parts += [f"(:Entity)-[:{_label(r)}]->({name})" for r in k.object_of if r in rel_types]
         return "(" + " OR ".join(parts) + ")" if parts else ""
 

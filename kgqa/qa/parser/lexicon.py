@@ -60,6 +60,11 @@ def words(text: str) -> list[str]:
     return re.findall(r"@e\d+|'s|[a-z0-9][a-z0-9\-]*", text.lower().replace("’", "'"))
 
 
+def phrase_key(text: str) -> tuple[str, ...]:
+    """The lexicon's key of a phrase: its words, stemmed."""
+    return tuple(stem(w) for w in words(text))
+
+
 # ------------------------------------------------------------------------------------------- lexicon
 
 
@@ -137,9 +142,6 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
     onto = load_ontology(ontology_path)
     lex = Lexicon(onto)
 
-    def key(text: str) -> tuple[str, ...]:
-        return tuple(stem(w) for w in words(text))
-
     def verb(text: str, rel: str, forward: bool, whole: bool = False) -> None:
         toks = words(text)
         while toks and toks[0] in AUX and not whole:  # ``whole``: "have" is the verb itself
@@ -155,7 +157,7 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
         _add(lex.verbs, tuple(stem(w) for w in toks), VerbSense(rel, forward, toks[-1] in PREPS))
 
     def noun(text: str, rel: str, subject_role: bool) -> None:
-        k = key(text)
+        k = phrase_key(text)
         if k:
             _add(lex.nouns, k, NounSense(rel, subject_role))
 
@@ -169,7 +171,7 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
         if r.through:
             lex.through[r.name] = r.through
         for p in r.narrower_phrases:
-            lex.narrower[key(p[:-3] if p.endswith(" of") else p)] = r.name
+            lex.narrower[phrase_key(p[:-3] if p.endswith(" of") else p)] = r.name
         for p in [*r.phrases, *r.question_phrases]:
             verb(p, r.name, True)
             if p.endswith(" of"):
@@ -191,17 +193,17 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
             noun(n, r.name, False)
     for t in onto.entity_types:
         for n in t.nouns:
-            lex.types.setdefault(key(n), t.name)
+            lex.types.setdefault(phrase_key(n), t.name)
         for q in t.question_words:
             lex.qwords.setdefault(q, set()).add(t.name)
         for n, level in t.levels.items():  # a level noun ("province") names the type too
-            lex.levels[key(n)] = level
-            lex.types.setdefault(key(n), t.name)
+            lex.levels[phrase_key(n)] = level
+            lex.types.setdefault(phrase_key(n), t.name)
         if t.level_relation:
             lex.level_rel[t.name] = t.level_relation
         for kind in t.kinds:
             for n in kind.nouns:
-                lex.kinds[key(n)] = (t.name, kind)
+                lex.kinds[phrase_key(n)] = (t.name, kind)
         for o in t.orderings:
             for direction, phrases in (("asc", o.ascending), ("desc", o.descending)):
                 lex.orderings.extend((t.name, tuple(words(p)), o, direction) for p in phrases)

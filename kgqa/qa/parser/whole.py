@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 from kgqa.graph.schema import GraphSchema
 from kgqa.qa.parser.compiler import _label, kind_filter, noun_kind
-from kgqa.qa.parser.lexicon import Lexicon, stem
+from kgqa.qa.parser.lexicon import Lexicon, phrase_key, stem
 from kgqa.qa.parser.tree import Parse, Var
+from kgqa.qa.synthesize import join_words
 
 if TYPE_CHECKING:
     from kgqa.qa.parser.question import QuestionParser
@@ -34,16 +35,16 @@ def type_questions(g: QuestionParser) -> list[Parse]:
     if any(t.startswith("@e") for t in g.t):
         return []
     w = g.word(0)
+    bare = False
     if w == "how" and g.word(1) == "many":
         start, count = 2, True
     elif w in OPENERS:
         start, count = g.skip(1, MANY), w == "count"
-    else:  # a bare type noun: "people?", "all companies"
-        start, count = g.skip(0, MANY), False
+    else:  # a bare type noun: "people?", "all companies" (nothing may follow it)
+        start, count, bare = g.skip(0, MANY), False, True
     out: list[Parse] = []
     for j, etype in g.match(g.lex.types, start):
         rest = g.raw[j:]
-        bare = start == g.skip(0, MANY) and w not in OPENERS | {"how"}
         if all(x in GRAPH_WORDS for x in rest) and (rest or w not in {"which", "what"}) and not (bare and rest):
             head = g.type_head(start, j, etype)
             if not set(head.noun.split()) & GENDERED_PLURALS:  # the graph records no gender: refused, see below
@@ -116,7 +117,7 @@ def type_plural(noun: str) -> str:
 
 def general_noun(noun: str, etype: str, lex: Lexicon) -> bool:
     """True when the noun names the whole type ("organizations", "places"), not a kind of it ("companies")."""
-    key = tuple(stem(w) for w in noun.lower().split())
+    key = phrase_key(noun)
     general = {(stem(etype.lower()),)} | {(stem(w),) for w in GENERIC if lex.types.get((stem(w),)) == etype}
     return key in general or key in lex.levels
 
@@ -133,14 +134,9 @@ def type_measure(parse: Parse, lex: Lexicon) -> str:
     kind, entity = noun_kind(lex, parse.answer), lex.ontology.entity(etype)
     if kind is not None and entity is not None:
         others = [type_plural(k.name) for k in entity.kinds if k is not kind and not k.rest]
-        told = f"{type_plural(etype)} that are not {_or(others)}" if kind.rest else ""
+        told = f"{type_plural(etype)} that are not {join_words(others, 'or')}" if kind.rest else ""
         return "by name and facts" + (f": {told}" if told else "")
     return type_plural(etype)
-
-
-def _or(items: list[str]) -> str:
-    """ "a, b or c"."""
-    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def asks_whole_type(toks: list[str], lex: Lexicon) -> bool:
