@@ -47,10 +47,21 @@ def _ordered(rels: list) -> list:
     return out
 
 
+def is_existence(description: str) -> bool:
+    """A yes/no question of existence ("are there any people born in Y?") reads "there is a person that ..."."""
+    return description.startswith(("there is a ", "there is an "))
+
+
 def _yes_no(data: SynthesisInput) -> tuple[str, list[int]]:
+    exists = is_existence(data.description)
     if not data.value:
+        if exists:  # "No: the graph has no person that was born in Y."
+            return f"No: the graph has no {data.description.split(' ', 3)[3]}.", []
         return f"No: the graph has no fact that {data.description}.", []
     facts, cited = _facts(data)
+    if exists:  # "Yes, A and B: A is headquartered in X [1]; ..."
+        names = join_words([a.name for a in data.answers[:MAX_NAMES]]) + (" …" if len(data.answers) > MAX_NAMES else "")
+        return f"Yes, {names}: {'; '.join(facts[:4])}{'; …' if len(facts) > 4 else '.'}", cited
     if data.kind == "same":
         shared = join_words([a.name for a in data.answers[:MAX_NAMES]])
         return f"Yes, {shared}: {'; '.join(facts)}.", cited

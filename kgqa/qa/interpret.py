@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kgqa.graph.client import Graph, ReadResult
+from kgqa.qa.answer_kinds import is_existence
 from kgqa.qa.generate import CypherCandidate
 from kgqa.qa.levels import check_chain, check_names
 from kgqa.qa.model import AnswerItem, Check, LinkedEntity
@@ -103,7 +104,7 @@ def _check_connected(
 def _value_run(run: _Run, kind: str) -> _Run:
     """Yes/no and "same": rows say yes (the entities on the supporting paths), no rows say no (closed world)."""
     run.value = bool(run.result.rows)
-    if kind == "yes_no" and run.value:
+    if kind == "yes_no" and run.value and not is_existence(run.candidate.description):
         run.answers = [AnswerItem(id=n.id, name=n.name, type=_node_type(n.labels)) for n in run.builder.nodes.values()]
     detail = "rows support the statement" if run.value else "no fact supports it: no (closed world over the graph)"
     run.checks.append(Check(name="yes_no", status="passed", detail=detail))

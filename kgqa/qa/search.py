@@ -22,7 +22,7 @@ from kgqa.qa.examples import ExampleGenerator, mask_question, normalize_template
 from kgqa.qa.generate import CypherCandidate, CypherGenerator, entity_params, format_feedback
 from kgqa.qa.interpret import interpret
 from kgqa.qa.model import AskResult, Check, LinkedEntity, TraceStep
-from kgqa.qa.parser import ParserGenerator, words
+from kgqa.qa.parser import ParserGenerator, placeholder_question, words
 from kgqa.qa.question_types import _place, absent_relations, expected_types, unknown_words
 from kgqa.qa.resources import check_candidate, default_examples, param_labels
 from kgqa.qa.runs import AskOptions, _ms, _Run
@@ -68,7 +68,6 @@ def answer_once(
     res = AskResult(question=q, answer="", linked_entities=list(linked))
     bank = examples if examples is not None else default_examples()
     st = _Search(q, graph, linked, schema, opts, res, bank)
-    st.expected, st.counting = expected_types(q, opts.ontology)
     example_gen = ExampleGenerator(bank) if bank is not None else None
     example_list = _example_list(st, generator is not None or example_gen is None)
     if spans is None and len(linked) == 1:
@@ -76,6 +75,8 @@ def answer_once(
         if spans:
             detail = f"“{q[spans[0][0] : spans[0][1]]}” read as {linked[0].name}"
             res.checks.append(Check(name="mention", status="fixed", detail=detail))
+    # the question word's type, read with the names set aside: "which University of X alumni" asks for people
+    st.expected, st.counting = expected_types(placeholder_question(q, spans) if spans else q, opts.ontology)
     generators: list[tuple[CypherGenerator, list[Any]]] = []
     if spans is not None:
         parser_examples = example_list if example_gen is None and generator is None else []

@@ -12,7 +12,7 @@ from kgqa.graph.schema import GraphSchema
 from kgqa.ontology import Kind
 from kgqa.qa.generate import DEFAULT_LIMIT
 from kgqa.qa.parser.lexicon import Lexicon, phrase_key
-from kgqa.qa.parser.tree import Edge, Parse, Var, find, leaf_paths
+from kgqa.qa.parser.tree import Edge, Parse, Var, find, is_bare, leaf_paths
 
 
 def _label(name: str) -> str:
@@ -110,12 +110,14 @@ def compile_parse(
         from kgqa.qa.parser.superlative import compile_superlative  # it builds on this module
 
         return compile_superlative(parse, schema, lex, limit, max(1, min(chain, 4)))
-    chains = list(leaf_paths(parse.answer, []))
-    if not chains:
+    # chains from the linked entities first; then those to a bare variable ("founded a company"), written from it
+    chains = sorted(leaf_paths(parse.answer, [], bare=True), key=lambda c: c[-1][1].other.const is None)
+    subject = parse.subject if parse.kind == "yes_no" else None
+    if not chains or (chains[0][-1][1].other.const is None and subject is None):
         return None
-    comp = Compiler(schema, lex, max(1, min(chain, 4)), parse.subject if parse.kind == "yes_no" else None)
+    comp = Compiler(schema, lex, max(1, min(chain, 4)), subject)
     comp.name(parse.answer, is_answer=True)
-    patterns = [_chain_pattern(comp, parse, chain) for chain in chains]
+    patterns = chain_patterns(comp, parse, chains)
     where = _where(comp, parse)
     lines = [f"MATCH p{k} = {p}" for k, p in enumerate(patterns)]
     if where:
@@ -127,17 +129,29 @@ def compile_parse(
     return "\n".join(lines)
 
 
-def _chain_pattern(comp: Compiler, parse: Parse, chain: list[tuple[Var, Edge]]) -> str:
-    """One chain written from the constant (leaf) up to the root, stopping at an already-bound variable."""
-    leaf = chain[-1][1].other
-    text = comp.node(leaf)
+def chain_patterns(comp: Compiler, parse: Parse, chains: list[list[tuple[Var, Edge]]]) -> list[str]:
+    """The MATCH patterns of the chains, each written from its constant (leaf) up to the root."""
+    return [pattern for chain in chains for pattern in _chain_pattern(comp, parse, chain)]
+
+
+def _chain_pattern(comp: Compiler, parse: Parse, chain: list[tuple[Var, Edge]]) -> list[str]:
+    """One chain from the constant (leaf) up to the root, stopping at an already-bound variable; split where a
+    variable-length hop follows another ("born in the same country as P": up P's chain and down the answer's,
+    which share relationships that one MATCH would not walk twice)."""
+    below = chain[-1][1].other
+    patterns = [comp.node(below)]
+    chained = False
     for owner, edge in reversed(chain):
         owner_name = comp.name(owner, owner is parse.answer)
         already = owner_name in comp.bound
-        text += comp.hop(edge, owner) + comp.node(owner, owner is parse.answer)
+        hop = comp.hop(edge, owner)
+        if chained and "*" in hop:
+            patterns.append(comp.node(below))
+        patterns[-1] += hop + comp.node(owner, owner is parse.answer)
+        chained, below = "*" in hop, owner
         if already:
             break
-    return text
+    return patterns
 
 
 def _where(comp: Compiler, parse: Parse) -> list[str]:
@@ -218,9 +232,16 @@ def kind_filter(lex: Lexicon, var: Var, name: str, rel_types: set[str], rest: bo
 
 
 def _negated(comp: Compiler, var: Var, name: str) -> list[str]:
-    """``NOT (owner)-[rel]->(:Entity {id: $eK})`` for each negated edge of ``var`` (closed world)."""
+    """``NOT (owner)-[rel]->(:Entity {id: $eK})`` for each negated edge of ``var`` (closed world); to a bare
+    variable ("not founded by anyone", "no CEO"): ``NOT (owner)<-[rel]-(:Entity)``."""
     out: list[str] = []
     for e in var.edges:
-        if e.negated and e.other.const is not None:
+        if not e.negated:
+            continue
+        if e.other.const is not None:
             out.append(f"NOT (:Entity {{id: $e{e.other.const}}}){comp.hop(e, var, anonymous=True)}({name})")
+        elif is_bare(e.other):
+            labels = [t for t in sorted(e.other.types or []) if t in comp.labels]
+            other = f"(:Entity:{_label(labels[0])})" if len(labels) == 1 == len(e.other.types or []) else "(:Entity)"
+            out.append(f"NOT {other}{comp.hop(e, var, anonymous=True)}({name})")
     return out

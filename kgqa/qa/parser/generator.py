@@ -15,7 +15,7 @@ from kgqa.qa.parser.question import QuestionParser
 from kgqa.qa.parser.rank import answer_types, misfit, score
 from kgqa.qa.parser.reading import claim, humanise
 from kgqa.qa.parser.superlative import has_property, measure, parse_relations, superlative_key, superlative_reading
-from kgqa.qa.parser.tree import Parse, Var, depth, fingerprint, has_bare_edge, size, uses_all
+from kgqa.qa.parser.tree import Parse, Var, anchored, depth, fingerprint, has_bare_edge, size, uses_all
 from kgqa.qa.parser.whole import missing_in, type_measure, type_plural
 
 
@@ -37,10 +37,18 @@ def placeholder_question(question: str, spans: list[tuple[int, int]]) -> str:
     return out
 
 
+BARE_UNSUPPORTED = {"superlative", "ordered", "type", "same"}  # kinds compiled without bare-variable chains
+
+
+def anchored_parse(parse: Parse) -> bool:
+    """A linked entity to start from: in the tree, or the yes/no question's subject."""
+    return parse.subject is not None or anchored(parse.answer)
+
+
 def _usable(parse: Parse, n_linked: int, max_hops: int) -> bool:
     """Anchored, using every linked entity, and within the hop limits."""
-    if has_bare_edge(parse.answer):  # "works for a company": no anchor; compiling it would drop it
-        return False
+    if has_bare_edge(parse.answer) and (parse.kind in BARE_UNSUPPORTED or not anchored_parse(parse)):
+        return False  # "who works for a company": no entity to start from (a whole-graph question reads that)
     if not uses_all(parse.answer, n_linked, parse.subject) or size(parse.answer) > max_hops + n_linked - 1:
         return False
     return depth(parse.answer) <= max_hops

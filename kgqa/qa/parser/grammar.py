@@ -8,12 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from kgqa.qa.parser.lexicon import AUX, DET, PREPS, REL_WORDS, Lexicon, VerbSense, stem
-from kgqa.qa.parser.tree import Edge, Var
+from kgqa.qa.parser.tree import Edge, Var, is_bare
 
 MAX_DEPTH = 6
 Clauses = list[tuple[list[Edge], int]]
 POSSESSIVE_PRONOUNS = {"its", "his", "her", "their"}
 CONJUNCTIONS = {"and", "but"}
+ANYONE = {"anyone", "anybody", "someone", "somebody", "anything", "something"}  # some entity, of any type
+NOBODY = {"nobody", "noone"}  # "the companies nobody founded"
+HAVE = {"have", "has", "had"}
+SOME = {"a", "an", "any", "some"}  # "has a CEO", "have any children"
+COPULA = {"is", "was", "are", "were"}
 
 
 class Grammar:
@@ -82,11 +87,19 @@ class Grammar:
         if depth > MAX_DEPTH or i >= self.n:
             return []
         out: list[tuple[Var, int]] = []
-        i = self.skip(i, DET)
+        i = self.skip(i, DET | {"any"})
         tok = self.at(i)
         if tok.startswith("@e"):
             base = Var(const=int(tok[2:]))
             out.extend(self._possessive(base, i + 1, depth))
+            if self.word(i + 1) != "'s":  # "University of Essendine alumni": the alumni of X
+                for j, senses in self.match(self.lex.nouns, i + 1):
+                    if self.word(j) != "of":
+                        out.extend((Var(edges=[Edge(s.rel, s.subject_role, base)]), j) for s in senses)
+        if self.word(i) in ANYONE:  # "founded by anyone": some entity at the other end
+            out.append((Var(), i + 1))
+            if self.word(i + 1) in REL_WORDS:  # "anyone who lives in X"
+                out.extend((Var(edges=edges), k) for edges, k in self.clause(i + 2, depth + 1))
         if self.word(i) in POSSESSIVE_PRONOUNS and (ref := self.antecedent(i)) is not None:
             for j, senses in self.match(self.lex.nouns, i + 1):  # "its CEO": the CEO of the entity named before
                 out.extend((Var(edges=[Edge(s.rel, s.subject_role, Var(const=ref))]), j) for s in senses)
@@ -98,6 +111,10 @@ class Grammar:
         for j, etype in self.match(self.lex.types, i):
             head = self.type_head(i, j, etype)
             out.append((head, j))
+            for sense in self.lex.bare_preps.get((self.word(j),), []):  # "towns in Y", "the towns on the coast"
+                for obj, k in self.np(j + 1, depth + 1):
+                    if obj.const is not None:
+                        out.append((head.with_edges([Edge(sense.rel, sense.forward, obj)]), k))
             if self.word(j) in REL_WORDS:
                 for edges, k in self.clause(j + 1, depth + 1):
                     out.append((head.with_edges(edges), k))
@@ -123,6 +140,15 @@ class Grammar:
             for j, senses in self.match(self.lex.nouns, i + 1):
                 for s in senses:
                     out.extend(self._possessive(Var(edges=[Edge(s.rel, s.subject_role, base)]), j, depth + 1))
+            for j, etype in self.match(self.lex.types, i + 1):  # "X's books": whatever relation joins them
+                head = self.type_head(i + 1, j, etype)
+                for rel in self.lex.domain:
+                    if rel in self.lex.symmetric:
+                        continue
+                    if etype in self.lex.range[rel]:
+                        out.append((head.with_edges([Edge(rel, False, base)]), j))
+                    if etype in self.lex.domain[rel]:
+                        out.append((head.with_edges([Edge(rel, True, base)]), j))
         return out
 
     def vp(self, i: int, depth: int, *, allow_aux: bool = True) -> Clauses:
@@ -133,18 +159,64 @@ class Grammar:
         i0 = self.skip(i, AUX) if allow_aux else i
         negated = i0 > i and self.word(i0) == "not"  # "did not study at X", "is not its CEO"
         i0 += int(negated)
+        if self.word(i0) == "never":  # "never studied at X", "has never lived in X"
+            negated, i0 = True, i0 + 1
         for j, sense in self.verbs_at(i0):
             for obj, k in self.np(j, depth + 1):
                 out.append(([Edge(sense.rel, sense.forward, obj, negated)], k))
+                if obj.const is not None and self.word(k) == "and":  # "lives in (both) A and B"
+                    out.extend(
+                        ([Edge(sense.rel, sense.forward, obj, negated), Edge(sense.rel, sense.forward, o2, negated)], m)
+                        for o2, m in self.np(k + 1, depth + 1)
+                        if o2.const is not None
+                    )
+            out.extend(self._same_as(j, sense, negated, depth))
+        out.extend(self._have(i, i0, negated))
         for sense in self.lex.bare_preps.get((self.word(i0),), []) if i0 > i else []:  # "are in X"
             out.extend(([Edge(sense.rel, sense.forward, obj, negated)], k) for obj, k in self.np(i0 + 1, depth + 1))
         if allow_aux and i0 > i:  # copula + relational NP: "is the CEO of X" / "is X's CEO"
             for v, k in self.np(i0, depth + 1):
                 if v.const is None and v.edges and not (negated and len(v.edges) > 1):
                     out.append(([Edge(e.rel, e.out, e.other, negated) for e in v.edges] if negated else v.edges, k))
-        # a negated edge is a filter on a named entity: "not acquired by X", never "not acquired by a company"
-        out = [(edges, k) for edges, k in out if all(e.other.const is not None for e in edges if e.negated)]
+        # a negated edge is a filter on a named entity or on any entity ("not founded by anyone"), never on
+        # one with constraints of its own ("not founded by someone born in X")
+        out = [
+            (edges, k)
+            for edges, k in out
+            if all(e.other.const is not None or is_bare(e.other) for e in edges if e.negated)
+        ]
         return self._conj(out, depth, self.vp)
+
+    def _same_as(self, j: int, sense: VerbSense, negated: bool, depth: int) -> Clauses:
+        """ "(was born in) the same town as P": the answer shares with P an entity of the asked type."""
+        out: Clauses = []
+        m = self.skip(j, DET)
+        if self.word(m) != "same" or negated:
+            return out
+        for e, etype in self.match(self.lex.types, m + 1):
+            if self.word(e) != "as":
+                continue
+            for other, k in self.np(e + 1, depth + 1):
+                if other.const is not None:
+                    shared = self.type_head(m + 1, e, etype).with_edges([Edge(sense.rel, not sense.forward, other)])
+                    out.append(([Edge(sense.rel, sense.forward, shared)], k))
+        return out
+
+    def _have(self, i: int, i0: int, negated: bool) -> Clauses:
+        """ "has a CEO", "have no CEO", "does not have a sibling": an edge to some entity, or to none."""
+        j = i0
+        if self.word(j) in HAVE:
+            j += 1
+        elif not (i0 > i and self.word(i0 - 1) in HAVE):
+            return []
+        det = self.word(j)
+        if det not in SOME | {"no"} or (negated and det == "no"):
+            return []
+        out: Clauses = []
+        for k, senses in self.match(self.lex.nouns, j + 1):
+            if self.word(k) not in {"of", "at", "for", "in"}:  # "has a CEO of its own" is not this
+                out.extend(([Edge(s.rel, not s.subject_role, Var(), negated or det == "no")], k) for s in senses)
+        return out
 
     def object_gap(self, i: int, depth: int) -> Clauses:
         """Object-gap clause: "X acquired", "X works for", "does X work", "was X born"."""
@@ -152,6 +224,10 @@ class Grammar:
             return []
         out: Clauses = []
         i0 = self.skip(i, AUX)
+        nobody = 1 if self.word(i0) in NOBODY else 2 if (self.word(i0), self.word(i0 + 1)) == ("no", "one") else 0
+        if nobody:  # "the companies nobody founded": no such edge at all
+            for k, sense in self.verbs_at(self.skip(i0 + nobody, AUX), gap_end=True):
+                out.append(([Edge(sense.rel, not sense.forward, Var(), True)], k))
         for subj, j0 in self.np(i0, depth + 1):
             j = self.skip(j0, AUX)
             # "does X have" (an auxiliary that is the verb itself) before "was X born"
@@ -161,6 +237,10 @@ class Grammar:
             if j == self.n - 1 and j > i0 and (self.word(j),) in self.lex.bare_preps:
                 for sense in self.lex.bare_preps[(self.word(j),)]:  # "which country is X in"
                     out.append(([Edge(sense.rel, not sense.forward, subj)], j + 1))
+            if i0 > i and self.word(i0 - 1) in COPULA:  # "what country is X part of", "which firm is X the CEO of"
+                for e, senses in self.match(self.lex.nouns, self.skip(j0, DET)):
+                    if self.word(e) == "of" and e + 1 == self.n:
+                        out.extend(([Edge(s.rel, not s.subject_role, subj)], e + 1) for s in senses)
         return out
 
     def clause(self, i: int, depth: int) -> Clauses:

@@ -13,6 +13,7 @@ DET = {"the", "a", "an"}
 REL_WORDS = {"that", "which", "who", "whom"}
 PREPS = {"in", "at", "for", "from", "to", "by", "of", "on", "with"}
 FILLER = {"please", "currently", "also", "actually", "exactly", "still", "ever", "now", "today", "all", "both"}
+FILLER |= {"somewhere", "anywhere"}  # "died somewhere in Y" is "died in Y"
 IMPERATIVE = {"list", "name", "show", "give", "find", "tell", "return", "get"}
 IRREGULAR = {
     "bought": "buy",
@@ -143,6 +144,8 @@ def lexicon(ontology_path: str | None = None) -> Lexicon:
     lex = Lexicon(onto)
 
     def verb(text: str, rel: str, forward: bool, whole: bool = False) -> None:
+        if " its " in f" {text} ":  # "has its head office in" is also "have their head office in"
+            verb(f" {text} ".replace(" its ", " their ").strip(), rel, forward, whole)
         toks = words(text)
         while toks and toks[0] in AUX and not whole:  # ``whole``: "have" is the verb itself
             toks = toks[1:]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kgqa.qa.parser.grammar import Grammar
-from kgqa.qa.parser.lexicon import AUX, DET, IMPERATIVE, PREPS
+from kgqa.qa.parser.lexicon import AUX, DET, IMPERATIVE, PREPS, REL_WORDS
 from kgqa.qa.parser.superlative import asks_superlative, superlatives
 from kgqa.qa.parser.tree import Edge, Parse, Var
 from kgqa.qa.parser.whole import type_questions
@@ -47,7 +47,20 @@ def _where(p: QuestionParser, i: int) -> Opening:
 
 
 def _which(p: QuestionParser, i: int) -> Opening:
-    return Opening([*p.qheads(i + 1), (Var(), i + 1, False)])
+    heads = [*p.qheads(i + 1), (Var(), i + 1, False)]
+    if p.word(i + 1) == "of":  # "which of X's children ...", "which of the people born in Y ..."
+        heads += [(v, j, False) for v, j in p.np(i + 2, 1) if v.const is None and (v.edges or v.types)]
+    return Opening(heads)
+
+
+def _number(p: QuestionParser, i: int) -> Opening | None:
+    """ "Number of people who live in X", "the total number of ..."."""
+    return Opening(p.qheads(i + 2), count=True) if p.word(i + 1) == "of" else None
+
+
+def _count(p: QuestionParser, i: int) -> Opening:
+    """ "Count the people who studied at X"."""
+    return Opening(p.qheads(p.skip(i + 1, DET | {"all", "every"})), count=True)
 
 
 OPENINGS: dict[str, Callable[[QuestionParser, int], Opening | None]] = {
@@ -58,7 +71,11 @@ OPENINGS: dict[str, Callable[[QuestionParser, int], Opening | None]] = {
     "where": _where,
     "which": _which,
     "what": _which,
+    "number": _number,
+    "count": _count,
 }
+STATEMENT_OPENINGS = (("is", "it", "true", "that"), ("is", "it", "the", "case", "that"), ("true", "or", "false"))
+ANYONE_HEADS = {"anyone", "anybody", "everyone", "everybody", "someone", "somebody", "those"}
 
 
 class QuestionParser(Grammar):
@@ -68,14 +85,22 @@ class QuestionParser(Grammar):
         summary = self._summary()
         if summary:
             return summary
+        statement = next((len(o) for o in STATEMENT_OPENINGS if tuple(self.raw[: len(o)]) == o), 0)
+        if statement:  # "Is it true that X is based in Y?"
+            return self._yes_no(statement)
         if self.word(0) in AUX:
-            return self._yes_no() + self._same()
+            return self._yes_no() + self._same() + self._exists()
         whole = type_questions(self)  # "how many people are in the graph", "list all companies"
         if whole:
             return whole
         i = 0
         fronted = False
         w = self.word(0)
+        if w in {"the", "total"} or (w, self.word(1)) == ("the", "total"):  # "the (total) number of ..."
+            i = self.skip(0, {"the", "total"})
+            w = self.word(i)
+        if w == "where" and self.word(1) == "in":
+            return self._where_in()
         if w in PREPS and self.word(1) in {"which", "what", "whom"}:  # "for which company does X work"
             fronted = True
             i = 1
@@ -101,10 +126,11 @@ class QuestionParser(Grammar):
                 return [Parse(Var(const=int(self.at(k)[2:])), kind="summary")]
         return []
 
-    def _yes_no(self) -> list[Parse]:
-        """ "Was X born in Y?", "Is X a subsidiary of Y?", "Is X in Y?": does the graph hold the statement?"""
+    def _yes_no(self, start: int = 1) -> list[Parse]:
+        """ "Was X born in Y?", "Is X a subsidiary of Y?", "Is X in Y?", "Does X have a sibling?", and a
+        statement after "is it true that" (from ``start``): does the graph hold the statement?"""
         out: list[Parse] = []
-        for subj, j in self.np(1):
+        for subj, j in self.np(start):
             if subj.const is None:
                 continue
             bodies = [(edges, k) for edges, k in self.vp(j, 1)]
@@ -116,6 +142,31 @@ class QuestionParser(Grammar):
             for edges, k in bodies:
                 if k == self.n and not any(e.negated for e in edges):
                     out.append(Parse(Var(edges=list(edges)), kind="yes_no", subject=subj.const))
+        return out
+
+    def _exists(self) -> list[Parse]:
+        """ "Are there any people born in Y?": yes when the graph has one (closed world)."""
+        if self.word(1) != "there":
+            return []
+        return [
+            Parse(v, kind="yes_no")
+            for v, k in self.np(self.skip(2, {"any", "some"}), 1)
+            if k == self.n and v.const is None and v.edges
+        ]
+
+    def _where_in(self) -> list[Parse]:
+        """ "Where in Y is X?": the places X is directly in that are themselves (transitively) in Y."""
+        out: list[Parse] = []
+        for place, j in self.np(2):
+            k = self.skip(j, AUX)
+            if place.const is None or k == j:
+                continue
+            for thing, m in self.np(k):
+                if m != self.n or thing.const is None:
+                    continue
+                for sense in self.lex.bare_preps.get(("in",), []):
+                    edges = [Edge(sense.rel, not sense.forward, thing), Edge(sense.rel, sense.forward, place)]
+                    out.append(Parse(Var(types=frozenset({"Location"}), edges=edges), qtypes=frozenset({"Location"})))
         return out
 
     def _same(self) -> list[Parse]:
@@ -141,6 +192,8 @@ class QuestionParser(Grammar):
     def _imperative(self, i: int) -> list[Parse]:
         """Imperatives ("list the employees of X"): a relational noun phrase up to the end."""
         j = self.skip(i + 1, {"me", "us", "all", "every"})
+        if self.word(j) in ANYONE_HEADS and self.word(j + 1) in REL_WORDS:  # "name anyone who works for X"
+            return [Parse(Var(edges=edges)) for edges, k in self.clause(j + 2, 1) if k == self.n]
         return [Parse(v) for v, k in self.np(j) if k == self.n and v.const is None and v.edges]
 
     def qheads(self, i: int) -> Heads:

@@ -10,7 +10,7 @@ from kgqa.ontology import Ontology, RelationType
 from kgqa.qa.model import LinkedEntity
 from kgqa.qa.parser.lexicon import lexicon
 from kgqa.qa.parser.rank import types_of
-from kgqa.qa.parser.tree import Edge, Parse, Var
+from kgqa.qa.parser.tree import Edge, Parse, Var, is_bare
 
 GENDERED = {"wife", "husband", "son", "daughter", "brother", "sister", "father", "mother", "man", "woman"}
 ACRONYMS = {"ceo": "CEO", "cto": "CTO", "cfo": "CFO"}
@@ -72,6 +72,15 @@ def plural_verb(words: str) -> str:
     return f"{first} {rest}".strip()
 
 
+def _negative(words: str, many: bool) -> str:
+    """The negative verb, in the plural when ``many``: "do not live in", "were not founded by"."""
+    verb = negative_verb(words)
+    if not many:
+        return verb
+    first, _, rest = verb.partition(" ")
+    return f"{ {'does': 'do', 'is': 'are', 'was': 'were'}.get(first, first) } {rest}"
+
+
 def negative_verb(words: str) -> str:
     """ "studied at" → "did not study at", "works for" → "does not work for", "is in" → "is not in"."""
     first, _, rest = words.partition(" ")
@@ -88,6 +97,14 @@ def negative_verb(words: str) -> str:
     else:
         base, aux = first, "does"
     return f"{aux} not {base} {rest}".strip()
+
+
+def _anyone(var: Var, negated: bool) -> str:
+    """A bare variable at the end of an edge: "a company", "anyone" (negated), "someone"."""
+    if var.noun:
+        noun = singular(var.noun)
+        return f"any {noun}" if negated else f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+    return "anyone" if negated else "someone"
 
 
 def humanise(parse: Parse, linked: list[LinkedEntity], ontology: str | None = None, *, many: bool = False) -> str:
@@ -116,16 +133,16 @@ def humanise(parse: Parse, linked: list[LinkedEntity], ontology: str | None = No
 
     def verb_phrase(e: Edge, many: bool) -> str:
         rel = onto.relation(e.rel)
-        other = noun_phrase(e.other)
+        other = noun_phrase(e.other) if not is_bare(e.other) else _anyone(e.other, e.negated)
         if rel is None:
             return f"{e.rel} {other}"
         before, after = statement_parts(rel)
         if e.out or rel.symmetric:  # the answer is the subject: "that was born in Y"
-            verb = negative_verb(before) if e.negated else plural_verb(before) if many else before
+            verb = _negative(before, many) if e.negated else plural_verb(before) if many else before
             return " ".join(w for w in (_pretty(verb), other, after) if w)
         passive = next((p for p in rel.inverse_phrases if p.split()[0] in {"is", "was"} and p.endswith(" by")), "")
         if passive:  # "that was founded by X"
-            verb = negative_verb(passive) if e.negated else plural_verb(passive) if many else passive
+            verb = _negative(passive, many) if e.negated else plural_verb(passive) if many else passive
             return f"{verb} {other}"
         verb = negative_verb(before) if e.negated else before  # "that X was born in"
         return " ".join(w for w in (other, _pretty(verb), after) if w)
@@ -148,7 +165,11 @@ def claim(parse: Parse, linked: list[LinkedEntity], ontology: str | None = None)
         rel = onto.relation(parse.answer.edges[0].rel) if parse.answer.edges else None
         before = plural_verb(statement_parts(rel)[0]) if rel is not None else "share"
         return f"{subjects} {_pretty(before)} the same {singular(parse.answer.noun) if parse.answer.noun else 'one'}"
-    subject = linked[parse.subject].name if parse.subject is not None and parse.subject < len(linked) else "it"
+    if parse.subject is None:  # "are there any people born in Y": "there is a person that was born in Y"
+        reading = humanise(parse, linked, ontology)
+        rest = reading[4:] if reading.lower().startswith("the ") else reading[:1].lower() + reading[1:]
+        return f"there is {'an' if rest[:1].lower() in 'aeiou' else 'a'} {rest}"
+    subject = linked[parse.subject].name if parse.subject < len(linked) else "it"
     parts = [
         statement(onto, e.rel, subject, name(e.other)) if e.out else statement(onto, e.rel, name(e.other), subject)
         for e in parse.answer.edges

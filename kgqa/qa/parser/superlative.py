@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from kgqa.graph.schema import GraphSchema
 from kgqa.qa.model import LinkedEntity
-from kgqa.qa.parser.compiler import Compiler, _chain_pattern, _label, _where
+from kgqa.qa.parser.compiler import Compiler, _label, _where, chain_patterns
 from kgqa.qa.parser.lexicon import AUX, DET, PREPS, Lexicon
 from kgqa.qa.parser.tree import Edge, Parse, Var, leaf_paths, relations
 
@@ -195,9 +195,9 @@ def compile_superlative(parse: Parse, schema: GraphSchema, lex: Lexicon, limit: 
     if parse.counted is None:
         return None
     agg = "max" if parse.order == "most" else "min"
-    first, x = _body(parse, schema, lex, chain, named=False)
-    again, _ = _body(parse, schema, lex, chain, named=True)
-    chains = [f"p{k}" for k in range(len(list(leaf_paths(parse.answer, []))))]
+    first, x, _ = _body(parse, schema, lex, chain, named=False)
+    again, _, n_paths = _body(parse, schema, lex, chain, named=True)
+    chains = [f"p{k}" for k in range(n_paths)]
     collected = f", collect([{', '.join(chains)}])[0..1] AS chains" if chains else ""
     returned = "[facts, chains]" if chains else "facts"
     return "\n".join(
@@ -214,12 +214,13 @@ def compile_superlative(parse: Parse, schema: GraphSchema, lex: Lexicon, limit: 
     )
 
 
-def _body(parse: Parse, schema: GraphSchema, lex: Lexicon, chain: int, *, named: bool) -> tuple[list[str], str]:
-    """The MATCH lines of the answer's constraints and its counted edge, and the counted variable's name."""
+def _body(parse: Parse, schema: GraphSchema, lex: Lexicon, chain: int, *, named: bool) -> tuple[list[str], str, int]:
+    """The MATCH lines of the answer's constraints and its counted edge, the counted variable's name, and how many
+    constraint paths there are."""
     assert parse.counted is not None
     comp = Compiler(schema, lex, max(1, min(chain, 4)))
     comp.name(parse.answer, is_answer=True)
-    patterns = [_chain_pattern(comp, parse, c) for c in leaf_paths(parse.answer, [])]
+    patterns = chain_patterns(comp, parse, list(leaf_paths(parse.answer, [])))
     lines = [f"MATCH {f'p{k} = ' if named else ''}{p}" for k, p in enumerate(patterns)]
     counted = parse.counted.other
     x = comp.name(counted)
@@ -228,7 +229,7 @@ def _body(parse: Parse, schema: GraphSchema, lex: Lexicon, chain: int, *, named:
     where = _where(comp, parse)
     if where:
         lines.append("WHERE " + " AND ".join(where))
-    return lines, x
+    return lines, x, len(patterns)
 
 
 def _compile_ordered(parse: Parse, lex: Lexicon, limit: int) -> str:

@@ -65,16 +65,27 @@ class Parse:
     phrase: str = ""  # superlative: what the answer does, as asked: "with the most graduates"
 
 
-def leaf_paths(var: Var, trail: list[tuple[Var, Edge]]) -> Iterator[list[tuple[Var, Edge]]]:
-    """Every root → constant chain: [(owner, edge), ...] (negated edges are filters, not chains)."""
+def leaf_paths(var: Var, trail: list[tuple[Var, Edge]], bare: bool = False) -> Iterator[list[tuple[Var, Edge]]]:
+    """Every root → constant chain: [(owner, edge), ...] (negated edges are filters, not chains); with ``bare``
+    also the chains that end at a bare variable ("founded a company": some entity at the other end)."""
     for edge in var.edges:
         if edge.negated:
             continue
         step = [*trail, (var, edge)]
-        if edge.other.const is not None:
+        if edge.other.const is not None or (bare and is_bare(edge.other)):
             yield step
         elif edge.other.edges:
-            yield from leaf_paths(edge.other, step)
+            yield from leaf_paths(edge.other, step, bare)
+
+
+def is_bare(var: Var) -> bool:
+    """A variable with neither an entity nor constraints of its own: "a company", "anyone"."""
+    return var.const is None and not var.edges
+
+
+def anchored(var: Var) -> bool:
+    """True when the tree names a linked entity somewhere."""
+    return var.const is not None or any(anchored(e.other) for e in var.edges)
 
 
 def find(var: Var, var_id: int) -> Var | None:
@@ -90,7 +101,7 @@ def find(var: Var, var_id: int) -> Var | None:
 
 def has_bare_edge(var: Var) -> bool:
     """An edge to a variable with neither an entity nor constraints of its own."""
-    return any((e.other.const is None and not e.other.edges) or has_bare_edge(e.other) for e in var.edges)
+    return any(is_bare(e.other) or has_bare_edge(e.other) for e in var.edges)
 
 
 def relations(var: Var) -> set[str]:
