@@ -9,6 +9,7 @@ from kgqa.qa.model import (
     LinkedEntity,
 )
 from kgqa.qa.parser import AUX, DET, FILLER, IMPERATIVE, PREPS, REL_WORDS, lexicon, placeholder_question, stem, words
+from kgqa.qa.parser.lexicon import strip_courtesy
 from kgqa.qa.parser.superlative import SUPERLATIVE_WORDS, superlative_refusal
 from kgqa.qa.parser.whole import GRAPH_WORDS, whole_refusal
 from kgqa.qa.parser.whole import OPENERS as WHOLE_OPENERS
@@ -23,7 +24,7 @@ _PRONOUN = re.compile(r"\b(?:(?:this|that|these|those|the|its|their)\s+(\w+)|it|
 def expected_types(question: str, ontology: str | None = None) -> tuple[set[str] | None, bool]:
     """Entity types the question word asks for (``which company`` → Organization) and whether it counts."""
     lex = lexicon(ontology)
-    toks = words(question)
+    toks = strip_courtesy(words(question))
     while toks and toks[0] in {"in", "at", "for", "from", "to", "by", "of", "on", "with"}:
         toks = toks[1:]
     if not toks:
@@ -130,7 +131,7 @@ def unknown_words(
     if refused:
         return refused
     known = {stem(w) for w in lex.reserved_words()} | {stem(w) for w in GRAMMAR_WORDS}
-    toks = [w for w in words(placeholder_question(question, spans)) if not w.startswith("@e")]
+    toks = [w for w in strip_courtesy(words(placeholder_question(question, spans))) if not w.startswith("@e")]
     narrower = [(w, lex.narrower[(stem(w),)]) for w in toks if (stem(w),) in lex.narrower]
     if narrower:
         word, rel = narrower[0]

@@ -80,6 +80,10 @@ def world(graph: Graph, tmp_path: Path) -> Graph:
         ("Which publishers have published Milo Farrant's books?", {"Lantern Hill Press", "Saltmarsh Editions"}),
         ("Which Wendle College alumni live in Kelbrook?", {"Tobias Renck"}),  # "College" inside a name is no type
         ("Which people were born in Lunesse and founded a company?", {"Ida Renck"}),  # some company
+        ("What is the name of the company that Ida Renck runs?", {"Ostler Pumps"}),  # "the name of" NP
+        ("Who's the CEO of Ferrand Line?", {"Lucan Dorsey"}),  # "'s" after a question word is "is"
+        ("Can you tell me where Tobias Renck was born?", {"Haddow"}),  # courtesy before the question
+        ("I'd like to know who founded Ostler Pumps", {"Ida Renck"}),
     ],
 )
 def test_list_wordings(world: Graph, question: str, gold: set[str]) -> None:
@@ -102,6 +106,7 @@ def test_list_wordings(world: Graph, question: str, gold: set[str]) -> None:
         ("Number of people who live in Kelbrook?", 2),
         ("Count the people who studied at Wendle College.", 2),
         ("How many people died somewhere in Corvenne?", 0),
+        ("do you know whether Tobias Renck was born in Lunesse", True),
     ],
 )
 def test_value_wordings(world: Graph, question: str, value: bool | int) -> None:

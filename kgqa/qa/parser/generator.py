@@ -10,7 +10,7 @@ from kgqa.graph.schema import GraphSchema
 from kgqa.qa.generate import DEFAULT_LIMIT, CypherCandidate, ExampleLike, entity_params
 from kgqa.qa.model import LinkedEntity
 from kgqa.qa.parser.compiler import compile_parse
-from kgqa.qa.parser.lexicon import AUX, FILLER, PREPS, Lexicon, lexicon, words
+from kgqa.qa.parser.lexicon import AUX, FILLER, PREPS, Lexicon, lexicon, strip_courtesy, words
 from kgqa.qa.parser.question import QuestionParser
 from kgqa.qa.parser.rank import answer_types, misfit, score
 from kgqa.qa.parser.reading import claim, humanise
@@ -83,8 +83,8 @@ def parse_question(
 ) -> list[ParsedQuery]:
     """All parses of a question whose linked entities sit at ``spans``, best first."""
     lex = lexicon(ontology)
-    text = placeholder_question(question, spans).replace("n't", " not").replace("n’t", " not")
-    toks = _resolve_there([w for w in words(text) if w not in FILLER], linked, lex)
+    text = placeholder_question(question, spans)
+    toks = _resolve_there([w for w in strip_courtesy(words(text)) if w not in FILLER], linked, lex)
     results: list[ParsedQuery] = []
     seen: set[str] = set()
     for parse in QuestionParser(toks, lex).question():

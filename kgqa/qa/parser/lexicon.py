@@ -56,9 +56,38 @@ def stem(word: str) -> str:
     return w
 
 
+WH_WORDS = {"who", "what", "where", "which", "how", "that", "there", "it", "here", "when"}
+# "can you tell me who ...", "I'd like to know where ...": courtesy before the question itself
+COURTESY = (
+    ("can", "you", "tell", "me"),
+    ("could", "you", "tell", "me"),
+    ("please", "tell", "me"),
+    ("i", "would", "like", "to", "know"),
+    ("i", "d", "like", "to", "know"),
+    ("i", "want", "to", "know"),
+    ("i", "wonder"),
+    ("do", "you", "know"),
+    ("does", "anyone", "know"),
+    ("any", "idea"),
+    ("tell", "me"),
+)
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens, with ``@e<k>`` placeholders and "'s" as tokens of their own."""
-    return re.findall(r"@e\d+|'s|[a-z0-9][a-z0-9\-]*", text.lower().replace("’", "'"))
+    """Lower-cased word tokens, with ``@e<k>`` placeholders and "'s" as tokens of their own; "n't" reads "not",
+    "'s" after a question word reads "is" ("who's")."""
+    text = text.lower().replace("’", "'").replace("can't", "can not").replace("won't", "will not")
+    toks = re.findall(r"@e\d+|'s|[a-z0-9][a-z0-9\-]*", text.replace("n't", " not"))
+    return ["is" if w == "'s" and k and toks[k - 1] in WH_WORDS else w for k, w in enumerate(toks)]
+
+
+def strip_courtesy(toks: list[str]) -> list[str]:
+    """The question without a courtesy opening, when a question word, auxiliary or "whether"/"if" follows it."""
+    for opening in COURTESY:
+        k = len(opening)
+        if tuple(toks[:k]) == opening and len(toks) > k and (toks[k] in WH_WORDS | AUX | {"whether", "if"}):
+            return toks[k:]
+    return toks
 
 
 def phrase_key(text: str) -> tuple[str, ...]:

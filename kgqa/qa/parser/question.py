@@ -75,6 +75,10 @@ OPENINGS: dict[str, Callable[[QuestionParser, int], Opening | None]] = {
     "count": _count,
 }
 STATEMENT_OPENINGS = (("is", "it", "true", "that"), ("is", "it", "the", "case", "that"), ("true", "or", "false"))
+STATEMENT_OPENINGS += (("whether",), ("if",))  # "do you know whether X was born in Y" (courtesy set aside)
+# "what is the name of X", "what are the names of ...": the noun phrase is the question
+NAME_OPENINGS = (("what", "is", "the", "name", "of"), ("what", "are", "the", "names", "of"))
+NAME_OPENINGS += (("what", "was", "the", "name", "of"), ("give", "me", "the", "name", "of"), ("the", "name", "of"))
 ANYONE_HEADS = {"anyone", "anybody", "everyone", "everybody", "someone", "somebody", "those"}
 
 
@@ -90,6 +94,9 @@ class QuestionParser(Grammar):
             return self._yes_no(statement)
         if self.word(0) in AUX:
             return self._yes_no() + self._same() + self._exists()
+        named = next((len(o) for o in NAME_OPENINGS if tuple(self.raw[: len(o)]) == o), 0)
+        if named:
+            return [Parse(v) for v, k in self.np(named) if k == self.n and v.const is None and v.edges]
         whole = type_questions(self)  # "how many people are in the graph", "list all companies"
         if whole:
             return whole
