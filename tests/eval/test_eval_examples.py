@@ -43,6 +43,8 @@ def test_masking() -> None:
         "MATCH (s {id: $e0})--(t {id: $e1}) RETURN s"
     )
     assert rebind("MATCH (s {id: $entity2}) RETURN s", 1) is None
+    # an example that leaves a named entity out answers another question ("who lives in A" for "... not born in B")
+    assert rebind("MATCH (s {id: $entity}) RETURN s", 2) is None
 
 
 def test_path_cypher_validates_types() -> None:

@@ -84,6 +84,8 @@ def world(graph: Graph, tmp_path: Path) -> Graph:
         ("Who's the CEO of Ferrand Line?", {"Lucan Dorsey"}),  # "'s" after a question word is "is"
         ("Can you tell me where Tobias Renck was born?", {"Haddow"}),  # courtesy before the question
         ("I'd like to know who founded Ostler Pumps", {"Ida Renck"}),
+        ("who lives in kelbrook yet wasnt born in haddow", {"Marta Ostler"}),  # "yet", "wasnt"
+        ("Who else went to school at Wendle College?", {"Tobias Renck", "Nadia Brekke"}),
     ],
 )
 def test_list_wordings(world: Graph, question: str, gold: set[str]) -> None:
@@ -107,6 +109,9 @@ def test_list_wordings(world: Graph, question: str, gold: set[str]) -> None:
         ("Count the people who studied at Wendle College.", 2),
         ("How many people died somewhere in Corvenne?", 0),
         ("do you know whether Tobias Renck was born in Lunesse", True),
+        ("isn't Lucan Dorsey the boss of Ferrand Line", True),  # asks the same as "is he"
+        ("How many kids does Osric Pennell have?", 2),
+        ("What's the number of books written by Milo Farrant?", 2),
     ],
 )
 def test_value_wordings(world: Graph, question: str, value: bool | int) -> None:

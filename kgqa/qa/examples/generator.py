@@ -18,7 +18,9 @@ PARAM_KEY_RE = re.compile(r"^entity\d*$")
 
 
 def rebind(cypher: str, linked_count: int) -> str | None:
-    """``$entity`` → ``$e0``, ``$entity2`` → ``$e1``, ...; None when the example needs more entities."""
+    """``$entity`` → ``$e0``, ``$entity2`` → ``$e1``, ...; None unless the example uses exactly the question's
+    entities (one that leaves a named entity out answers another question: "who lives in A" for "who lives in A
+    but was not born in B")."""
     needed = 0
 
     def repl(match: re.Match[str]) -> str:
@@ -28,7 +30,7 @@ def rebind(cypher: str, linked_count: int) -> str | None:
         return f"$e{index}"
 
     out = PARAM_RE.sub(repl, cypher)
-    if needed > linked_count:
+    if needed != linked_count:
         return None
     return out
 

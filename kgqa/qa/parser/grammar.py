@@ -13,7 +13,7 @@ from kgqa.qa.parser.tree import Edge, Var, is_bare
 MAX_DEPTH = 6
 Clauses = list[tuple[list[Edge], int]]
 POSSESSIVE_PRONOUNS = {"its", "his", "her", "their"}
-CONJUNCTIONS = {"and", "but"}
+CONJUNCTIONS = {"and", "but", "yet"}
 ANYONE = {"anyone", "anybody", "someone", "somebody", "anything", "something"}  # some entity, of any type
 NOBODY = {"nobody", "noone"}  # "the companies nobody founded"
 HAVE = {"have", "has", "had"}

@@ -13,7 +13,7 @@ DET = {"the", "a", "an"}
 REL_WORDS = {"that", "which", "who", "whom"}
 PREPS = {"in", "at", "for", "from", "to", "by", "of", "on", "with"}
 FILLER = {"please", "currently", "also", "actually", "exactly", "still", "ever", "now", "today", "all", "both"}
-FILLER |= {"somewhere", "anywhere"}  # "died somewhere in Y" is "died in Y"
+FILLER |= {"somewhere", "anywhere", "else"}  # "died somewhere in Y" is "died in Y"; "who else"
 IMPERATIVE = {"list", "name", "show", "give", "find", "tell", "return", "get"}
 IRREGULAR = {
     "bought": "buy",
@@ -34,6 +34,9 @@ IRREGULAR = {
     "alumnae": "alumna",
     "grew": "grow",
     "began": "begin",
+    "kids": "child",
+    "kid": "child",
+    "ppl": "person",
 }
 
 
@@ -56,6 +59,7 @@ def stem(word: str) -> str:
     return w
 
 
+NO_APOSTROPHE = {w + "nt": (w, "not") for w in ("do", "does", "did", "is", "was", "are", "were", "has", "have", "had")}
 WH_WORDS = {"who", "what", "where", "which", "how", "that", "there", "it", "here", "when"}
 # "can you tell me who ...", "I'd like to know where ...": courtesy before the question itself
 COURTESY = (
@@ -78,6 +82,7 @@ def words(text: str) -> list[str]:
     "'s" after a question word reads "is" ("who's")."""
     text = text.lower().replace("’", "'").replace("can't", "can not").replace("won't", "will not")
     toks = re.findall(r"@e\d+|'s|[a-z0-9][a-z0-9\-]*", text.replace("n't", " not"))
+    toks = [part for w in toks for part in NO_APOSTROPHE.get(w, (w,))]  # "wasnt" typed for "wasn't"
     return ["is" if w == "'s" and k and toks[k - 1] in WH_WORDS else w for k, w in enumerate(toks)]
 
 

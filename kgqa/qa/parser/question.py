@@ -19,6 +19,7 @@ Heads = list[tuple[Var, int, bool]]  # (head, index after it, relational: "how m
 # "who is X", "tell me about X", "what do you know about X": a summary of the entity's facts
 SUMMARY_OPENINGS = (("who", "is"), ("who", "was"), ("what", "is"), ("tell", "me", "about"), ("describe",))
 SUMMARY_OPENINGS += (("what", "do", "you", "know", "about"), ("who", "are"), ("what", "are"))
+SUMMARY_OPENINGS += (("what", "can", "you", "tell", "me", "about"),)
 
 
 @dataclass
@@ -103,9 +104,10 @@ class QuestionParser(Grammar):
         i = 0
         fronted = False
         w = self.word(0)
-        if w in {"the", "total"} or (w, self.word(1)) == ("the", "total"):  # "the (total) number of ..."
-            i = self.skip(0, {"the", "total"})
-            w = self.word(i)
+        if w in {"the", "total"} or tuple(self.raw[:3]) == ("what", "is", "the"):  # "what is the number of ..."
+            k = self.skip(3 if w == "what" else 0, {"the", "total"})
+            if self.word(k) == "number" or w != "what":
+                i, w = k, self.word(k)
         if w == "where" and self.word(1) == "in":
             return self._where_in()
         if w in PREPS and self.word(1) in {"which", "what", "whom"}:  # "for which company does X work"
@@ -135,8 +137,11 @@ class QuestionParser(Grammar):
 
     def _yes_no(self, start: int = 1) -> list[Parse]:
         """ "Was X born in Y?", "Is X a subsidiary of Y?", "Is X in Y?", "Does X have a sibling?", and a
-        statement after "is it true that" (from ``start``): does the graph hold the statement?"""
+        statement after "is it true that" (from ``start``): does the graph hold the statement? "Isn't X ...?"
+        asks the same as "Is X ...?"."""
         out: list[Parse] = []
+        if start == 1 and self.word(1) == "not":
+            start = 2
         for subj, j in self.np(start):
             if subj.const is None:
                 continue
