@@ -54,6 +54,20 @@ def _usable(parse: Parse, n_linked: int, max_hops: int) -> bool:
     return depth(parse.answer) <= max_hops
 
 
+def _front_question_word(toks: list[str]) -> list[str]:
+    """A question word left in place after a named subject, moved to the front: "X is in what country" → "what
+    country is X in", "X has how many kids" → "how many kids does X have"."""
+    if len(toks) < 4 or not toks[0].startswith("@e") or toks[1] not in AUX:
+        return toks
+    k = next((i for i, w in enumerate(toks) if w in {"what", "which", "how"}), 0)
+    if k < 2 or (toks[k] == "how" and toks[k + 1 : k + 2] != ["many"]):
+        return toks
+    head, subject, verb, rest = toks[k:], toks[0], toks[1], toks[2:k]
+    if verb in {"has", "have"} and not rest:  # "X has how many kids"
+        return [*head, "does", subject, "have"]
+    return [*head, verb, subject, *rest]
+
+
 def _resolve_there(toks: list[str], linked: list[LinkedEntity], lex: Lexicon) -> list[str]:
     """ "born in Lunesse but not living there": "there" stands for "in" the one place named before it (not the
     existential "are there")."""
@@ -84,7 +98,9 @@ def parse_question(
     """All parses of a question whose linked entities sit at ``spans``, best first."""
     lex = lexicon(ontology)
     text = placeholder_question(question, spans)
-    toks = _resolve_there([w for w in strip_courtesy(words(text)) if w not in FILLER], linked, lex)
+    toks = _resolve_there(
+        _front_question_word([w for w in strip_courtesy(words(text)) if w not in FILLER]), linked, lex
+    )
     results: list[ParsedQuery] = []
     seen: set[str] = set()
     for parse in QuestionParser(toks, lex).question():
